@@ -1,0 +1,93 @@
+"""docflow configuration: one class per mode, every value overridable by environment variables.
+
+The mode is chosen by ``DOCFLOW_ENV`` (contract): unset or ``embedded`` gives the embedded default
+(SQLite in WAL mode and files under ``instance/``, jobs run by a worker thread inside the app, no
+Redis); ``production`` reads ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL`` and ``BLOB_STORE``.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("DOCFLOW_INSTANCE", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+def database_url(url: str) -> str:
+    """Normalise a PostgreSQL URL to the psycopg 3 driver (``postgresql+psycopg://``)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    DOCFLOW_ENV = "embedded"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'docflow.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BLOB_STORE = os.environ.get("BLOB_STORE", str(INSTANCE_DIR / "blobs"))
+    # Jobs: "embedded" runs them from the database outbox in a thread of the app process;
+    # "rq" dispatches them to Redis for `rq worker` processes.
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "embedded")
+    REDIS_URL = os.environ.get("REDIS_URL")
+    JOBS_START_WORKER = False  # `flask serve` starts it; tests and commands do not
+    BABEL_DEFAULT_LOCALE = "kk"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Almaty"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = ("kk", "ru", "en")
+    VENUE_TIMEZONE = "Asia/Almaty"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+    TESTING = False
+
+
+class EmbeddedConfig(Config):
+    """What `make run` gives on a fresh machine."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "embedded-only-not-for-production"
+
+
+class ProductionConfig(Config):
+    DOCFLOW_ENV = "production"
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "rq")
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+                   if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "DOCFLOW_ENV=production needs the environment variable(s) "
+                + ", ".join(missing)
+                + " (see README.md, 'Production'). Refusing to start."
+            )
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+def config_for_env() -> type[Config]:
+    env = os.environ.get("DOCFLOW_ENV", "embedded").strip().lower()
+    if env == "production":
+        ProductionConfig.check()
+        return ProductionConfig
+    if env in ("", "embedded", "development"):
+        return EmbeddedConfig
+    raise ConfigError(f"DOCFLOW_ENV={env!r} is not a known mode: use 'embedded' or 'production'.")

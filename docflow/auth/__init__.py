@@ -1,0 +1,23 @@
+"""Sign-in, users, roles and API tokens."""
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db, login_manager
+from .models import ApiToken, RoleAssignment, User
+
+__all__ = ["ApiToken", "RoleAssignment", "User", "init_app"]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def init_app(app) -> None:
+    from .cli import tokens_cli, users_cli
+    from .routes import bp
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

@@ -1,0 +1,76 @@
+"""Background jobs: the outbox, the embedded worker, the RQ dispatcher, and their health."""
+import click
+from flask import current_app
+
+from .models import OutboxJob
+from .outbox import enqueue, retry, run_job
+
+__all__ = ["OutboxJob", "enqueue", "retry", "run_job", "init_app", "start_background",
+           "health"]
+
+
+def start_background(app) -> None:
+    """Start what runs jobs in this process: the embedded worker, or the RQ dispatcher."""
+    from .runner import Dispatcher, EmbeddedWorker
+
+    if "docflow_worker" in app.extensions:
+        return
+    thread = EmbeddedWorker(app) if app.config["JOBS_BACKEND"] == "embedded" else Dispatcher(app)
+    thread.start()
+    app.extensions["docflow_worker"] = thread
+
+
+def health(app) -> dict[str, dict]:
+    """The state of the queue and the worker, for /healthz."""
+    from .runner import EmbeddedWorker, redis_connection
+
+    if app.config["JOBS_BACKEND"] == "embedded":
+        thread = app.extensions.get("docflow_worker")
+        worker_ok = isinstance(thread, EmbeddedWorker) and thread.alive()
+        return {
+            "queue": {"ok": True, "backend": "embedded outbox"},
+            "worker": {"ok": worker_ok, "detail": "embedded worker thread"
+                       + ("" if worker_ok else " is not running")},
+        }
+    try:
+        from rq import Worker
+        conn = redis_connection(app)
+        conn.ping()
+        workers = Worker.all(connection=conn)
+    except Exception as exc:
+        return {"queue": {"ok": False, "backend": "redis", "detail": f"Redis unreachable: {exc}"},
+                "worker": {"ok": False, "detail": "cannot list workers without Redis"}}
+    return {"queue": {"ok": True, "backend": "redis"},
+            "worker": {"ok": bool(workers), "count": len(workers),
+                       "detail": "" if workers else "no rq worker is running"}}
+
+
+def init_app(app) -> None:
+    @app.cli.command("worker")
+    @click.option("--queues", default="documents,reports,default", show_default=True)
+    @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+    def worker_command(queues, burst):
+        """Run an RQ worker (production) with an outbox dispatcher beside it."""
+        from rq import Worker
+
+        from .runner import Dispatcher, redis_connection
+
+        app = current_app._get_current_object()
+        dispatcher = Dispatcher(app)
+        dispatcher.start()
+        try:
+            Worker(queues.split(","), connection=redis_connection(app)).work(burst=burst)
+        finally:
+            dispatcher.stop()
+
+    @app.cli.command("run-jobs")
+    def run_jobs_command():
+        """Run every due outbox job once in this process (embedded mode, scripts, tests)."""
+        from .outbox import runnable_ids
+
+        done = 0
+        while ids := runnable_ids():
+            for job_id in ids:
+                run_job(job_id)
+                done += 1
+        click.echo(f"Ran {done} job(s).")

@@ -1,0 +1,34 @@
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..extensions import db
+from .start import start_page
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    title, intro = start_page(current_user.primary_role)
+    return render_template("main/start.html", title=title, intro=intro)
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database, the queue and the worker answer; 503 naming what is down."""
+    from ..jobs import health
+
+    checks: dict[str, dict] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True, "backend": db.engine.dialect.name}
+    except Exception as exc:
+        db.session.rollback()
+        checks["database"] = {"ok": False, "detail": f"database unreachable: {type(exc).__name__}"}
+    checks.update(health(current_app))
+    down = sorted(name for name, check in checks.items() if not check["ok"])
+    body = {"status": "ok" if not down else "degraded", "down": down, "checks": checks,
+            "mode": current_app.config["DOCFLOW_ENV"]}
+    return jsonify(body), 200 if not down else 503

@@ -1,0 +1,176 @@
+"""Fixtures: apps on SQLite and on a real PostgreSQL, a real Redis, a live server and Chromium.
+
+`app` is SQLite (a file per test); `pg_app` is the session's PostgreSQL server; `db_app` runs a
+test on both. Factories (`make_user`) build what a test needs; `login` signs a test client in.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from docflow import create_app
+from docflow.extensions import db
+from tests.services import IN_CI, PostgresServer, RedisServer, unavailable, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_sessionstart(session):
+    # The .po catalogues are committed; the tests read compiled ones, as the app does.
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "compile", "-d",
+                    str(ROOT / "translations")], check=True, capture_output=True)
+
+
+def _config(tmp_path, **extra) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "BLOB_STORE": str(tmp_path / "blobs"), "JOBS_BACKEND": "embedded", **extra}
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(_config(tmp_path))
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer()
+    if not server.bindir or not shutil.which("runuser"):
+        unavailable("PostgreSQL", "no /usr/lib/postgresql/*/bin (Debian package postgresql)")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _pg_schema(postgres, tmp_path_factory):
+    app = create_app(_config(tmp_path_factory.mktemp("pgschema"),
+                             SQLALCHEMY_DATABASE_URI=postgres.url()))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return postgres.url()
+
+
+@pytest.fixture
+def pg_app(_pg_schema, tmp_path):
+    app = create_app(_config(tmp_path, SQLALCHEMY_DATABASE_URI=_pg_schema))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_app(request):
+    """The same test on the embedded SQLite and on PostgreSQL."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer()
+    if not server.binary:
+        unavailable("Redis", "no redis-server (Debian package redis-server)")
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def make_user(app):
+    from docflow.auth.operations import create_user
+
+    def make(login="user", role="registrar", password="secret-pass-1", **kw):
+        user = create_user(login, role, password=password, **kw)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def demo(app):
+    from docflow.demo import load_demo
+    return load_demo()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    def do(login, password="secret-pass-1"):
+        page = client.get("/login")
+        return client.post("/login", data={"login": login, "password": password,
+                                           "csrf_token": csrf_token(page.get_data(True))})
+    return do
+
+
+class LiveServer(threading.Thread):
+    """The app served by a real WSGI server in a thread, for the browser."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+        super().__init__(daemon=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def run(self):
+        self.server.serve_forever()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def live(app):
+    server = LiveServer(app)
+    server.start()
+    wait_for_port(server.server.server_port)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        unavailable("Chromium", f"no {CHROMIUM} (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+__all__ = ["IN_CI"]
