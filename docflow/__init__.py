@@ -38,8 +38,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import i18n
     i18n.init_app(app)
 
-    from . import auth, errors, jobs, main, reference
-    for area in (auth, main, errors, jobs, reference):
+    from .engine import engine
+    engine.init_app(app)
+
+    from . import api, auth, documents, errors, jobs, main, reception, reference
+    for area in (auth, main, errors, jobs, reference, documents, reception, api):
         area.init_app(app)
 
     from .cli import init_app as init_cli

@@ -1,0 +1,5 @@
+"""The reception domain: appeals, materials, schedules, receptions, surveys, reports."""
+
+
+def init_app(app) -> None:
+    pass
