@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import i18n
     i18n.init_app(app)
 
+    from .calendar import store as _calendar_store  # noqa: F401  (registers its model)
     from .engine import engine
     engine.init_app(app)
 

@@ -11,23 +11,53 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """{'applicant': {'iin': ['bad']}} -> {'applicant.iin': ['bad']} (webargs nests by location)."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("json", "query", "form", "path", "headers") and not prefix:
+                name = ""
+            elif key == "_schema":
+                name = prefix or "body"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            for k, v in flatten_errors(value, name).items():
+                flat.setdefault(k, []).extend(v)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "body"] = list(messages)
+    elif isinstance(messages, list):
+        for index, item in enumerate(messages):
+            for k, v in flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                flat.setdefault(k, []).extend(v)
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat
+
+
 def wants_problem_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json")
 
 
-def problem(status: int, title: str, detail: str = "", **extra):
-    body = {"type": "about:blank", "status": status, "title": title, "detail": detail, **extra}
+def problem(status: int, title: str, detail: str = "", errors: dict | None = None,
+            headers: dict | None = None):
+    body = {"type": "about:blank", "status": status, "title": title, "detail": detail}
+    if errors:
+        body["errors"] = errors
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
+    response.headers.update(headers or {})
     return response
 
 
-def _render(status: int, title: str, detail: str):
+def _render(status: int, title: str, detail: str, errors: dict | None = None,
+            headers: dict | None = None):
     if wants_problem_json():
-        return problem(status, title, detail)
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+        return problem(status, title, detail, errors, headers)
+    return render_template("errors/error.html", status=status, title=title, detail=detail,
+                           errors=errors), status, headers or {}
 
 
 def init_app(app) -> None:
@@ -45,8 +75,12 @@ def init_app(app) -> None:
             429: _("Too many requests"),
         }
         title = titles.get(exc.code, exc.name)
-        detail = exc.description if exc.code in (409, 422) else ""
-        return _render(exc.code or 500, title, detail)
+        # flask-smorest / webargs put the message, field errors and headers in exc.data
+        data = getattr(exc, "data", None) or {}
+        detail = str(data.get("message") or (exc.description if exc.code in (409, 422) else ""))
+        raw = data.get("errors") or data.get("messages")
+        errors = flatten_errors(raw) if raw else None
+        return _render(exc.code or 500, title, detail, errors, data.get("headers"))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -1,0 +1,58 @@
+"""The calendar in force: the shipped data plus the administrator's edits kept in the database.
+
+A government order moving a day off is entered as an override (audited by the admin view); the
+calendar is rebuilt when the overrides change, and deadlines that depend on it are recomputed by
+the domain (see docflow.reception) — never silently left stale.
+"""
+from datetime import UTC, date, datetime
+
+from ..extensions import db
+from .core import Calendar, default_calendar
+
+
+class CalendarOverride(db.Model):
+    """One day whose verdict an administrator changed (a decree moving a day off, R26/R29)."""
+
+    __tablename__ = "calendar_override"
+
+    id = db.Column(db.Integer, primary_key=True)
+    day = db.Column(db.Date, unique=True, nullable=False)
+    working = db.Column(db.Boolean, nullable=False)
+    reason = db.Column(db.String(500), nullable=False)
+    created_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False,
+                           default=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+
+_cache: dict[str, tuple[tuple, Calendar]] = {}
+
+
+def current_calendar() -> Calendar:
+    """The shipped calendar with the database's overrides applied (cached until they change)."""
+    rows = db.session.execute(
+        db.select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
+        .order_by(CalendarOverride.day)
+    ).all()
+    key = tuple(rows)
+    cached = _cache.get("current")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    calendar = default_calendar().with_overrides(
+        {"day": day, "working": working, "reason": reason} for day, working, reason in rows)
+    _cache["current"] = (key, calendar)
+    return calendar
+
+
+def set_override(day: date, working: bool, reason: str, actor=None) -> CalendarOverride:
+    """Record an administrator's edit of one day. Flushes, never commits."""
+    if not reason.strip():
+        raise ValueError("A reason (the decree or order) is required.")
+    default_calendar().day_info(day)  # raises UnknownYear for a year without data
+    row = db.session.execute(db.select(CalendarOverride).where(CalendarOverride.day == day)).scalar()
+    if row is None:
+        row = CalendarOverride(day=day)
+        db.session.add(row)
+    row.working, row.reason = working, reason.strip()
+    row.created_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    return row
