@@ -1,0 +1,217 @@
+"""Items in containers: the rows every document, case file or memo is.
+
+Domain models extend :class:`Item` by **joined-table inheritance**, polymorphic on ``type``::
+
+    class Memo(Item):
+        __tablename__ = "memo"
+        id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
+        body = db.Column(db.Text, nullable=False, default="")
+        __mapper_args__ = {"polymorphic_identity": "memo"}
+
+Why joined inheritance rather than a 1:1 FK: ``select(Memo)`` is an ``Item`` too, so the security
+filter (``visible_filter``), the optimistic lock (``version``) and ``transition()`` apply to the
+domain object directly, with no second object to keep in step.
+
+``path`` is the materialized path of ids from the root (``/12/57/`` for item 57 in case file 12):
+"contents of 12" and "local roles inherited from an ancestor" are prefix comparisons, no
+recursion. ``version`` is SQLAlchemy's ``version_id_col``: an UPDATE on a stale version matches
+no row and the edit is refused (:class:`StaleEdit`) — no timed locks.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import attributes
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from .errors import PermissionDenied, StaleEdit
+from .i18n import _
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+class Item(db.Model):
+    __tablename__ = "engine_item"
+
+    id = db.Column(db.Integer, primary_key=True)
+    uid = db.Column(db.String(32), unique=True, nullable=False, default=new_uid)
+    type = db.Column(db.String(64), nullable=False, index=True)
+    title = db.Column(db.String(500), nullable=False, default="")
+    parent_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), nullable=True,
+                          index=True)
+    path = db.Column(db.String(1000), nullable=False, default="", index=True)
+    owner_id = db.Column(db.ForeignKey("user_account.id"), nullable=True, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    modified_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    modified_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
+    language = db.Column(db.String(5), nullable=True)
+    state = db.Column(db.String(64), nullable=False, index=True)
+    restricted = db.Column(db.Boolean, nullable=False, default=False, index=True)
+    version = db.Column(db.Integer, nullable=False)
+
+    parent = db.relationship("Item", remote_side=[id], backref=db.backref(
+        "children", lazy="dynamic", passive_deletes=True))
+    owner = db.relationship("User", foreign_keys=[owner_id])
+    modified_by = db.relationship("User", foreign_keys=[modified_by_id])
+    place_rows = db.relationship("ItemPlace", cascade="all, delete-orphan", lazy="selectin",
+                                 passive_deletes=True)
+
+    __table_args__ = (db.Index("ix_engine_item_type_state", "type", "state"),)
+    __mapper_args__ = {"polymorphic_on": type, "polymorphic_identity": "item",
+                       "version_id_col": version}
+
+    @property
+    def places(self) -> frozenset[str]:
+        """Where global roles apply to this item (strings like ``venue:3``; not interpreted)."""
+        return frozenset(p.place for p in self.place_rows)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this item's parent, read from ``path``."""
+        return [int(x) for x in self.path.strip("/").split("/") if x][:-1]
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id} {self.type} {self.state}>"
+
+
+class ItemPlace(db.Model):
+    """An item is at one or more places; a global role held at a place applies there."""
+
+    __tablename__ = "engine_item_place"
+
+    item_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
+    place = db.Column(db.String(64), primary_key=True, index=True)
+
+
+@event.listens_for(Item, "after_insert", propagate=True)
+def _set_path(mapper, connection, target: Item) -> None:
+    """The path needs the new id: written in the same flush, without bumping ``version``."""
+    if target.parent_id is None and target.parent is None:
+        prefix = "/"
+    else:
+        parent = target.parent
+        prefix = parent.path if parent is not None else connection.execute(
+            db.select(Item.path).where(Item.id == target.parent_id)).scalar_one()
+    path = f"{prefix}{target.id}/"
+    connection.execute(update(Item.__table__).where(Item.__table__.c.id == target.id)
+                       .values(path=path))
+    attributes.set_committed_value(target, "path", path)
+
+
+def create_item(model: type[Item], *, title: str, owner=None, parent: Item | None = None,
+                places=(), restricted: bool | None = None, language: str | None = None,
+                emit: bool = True, **fields) -> Item:
+    """Create an item in its workflow's initial state. Flushes, never commits.
+
+    Contents inherit the container's places and restriction unless given: a document in a
+    restricted case file is restricted too.
+    """
+    from .core import current_engine
+    from .events import emit as emit_event
+
+    engine = current_engine()
+    identity = model.__mapper__.polymorphic_identity
+    workflow = engine.workflow_for(identity)
+    if parent is not None:
+        places = set(places) | set(parent.places)
+        restricted = parent.restricted if restricted is None else restricted
+    item = model(title=title, owner_id=getattr(owner, "id", None), parent=parent,
+                 modified_by_id=getattr(owner, "id", None), language=language,
+                 state=workflow.initial, restricted=bool(restricted), **fields)
+    item.place_rows = [ItemPlace(place=p) for p in sorted(set(places))]
+    db.session.add(item)
+    db.session.flush()
+    if emit:
+        emit_event("created", item, owner, key=f"created:{item.uid}")
+    return item
+
+
+def set_places(item: Item, places) -> None:
+    """Replace the item's places (e.g. a case redirected to another body, R2-1)."""
+    wanted = set(places)
+    item.place_rows = [p for p in item.place_rows if p.place in wanted] + [
+        ItemPlace(place=p) for p in sorted(wanted - item.places)]
+
+
+def touch(item: Item, actor) -> None:
+    item.modified_at = utcnow()
+    item.modified_by_id = getattr(actor, "id", None)
+
+
+def update_item(item: Item, actor, *, expected_version: int | None = None, **fields) -> Item:
+    """Edit fields of ``item`` as ``actor``. Flushes, never commits.
+
+    Each field needs ``edit:<field>`` (which falls back to ``edit``) in the item's state.
+    ``expected_version`` is the version the editor's form was built from; a different current
+    version, or a concurrent commit between load and flush, raises :class:`StaleEdit` and
+    nothing is written.
+    """
+    from .security import can
+
+    for name in fields:
+        if not hasattr(type(item), name) or name in PROTECTED_FIELDS:
+            raise PermissionDenied(_("The field %(field)s cannot be edited.", field=name))
+        if not can(actor, f"edit:{name}", item):
+            raise PermissionDenied(_("You may not change the field %(field)s of this item in "
+                                     "the state %(state)s.", field=name, state=item.state))
+    if expected_version is not None and int(expected_version) != item.version:
+        raise stale_edit(item)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    touch(item, actor)
+    flush_item(item)
+    return item
+
+
+PROTECTED_FIELDS = frozenset({"id", "uid", "type", "path", "parent_id", "state", "version",
+                              "owner_id", "created_at", "modified_at", "modified_by_id",
+                              "restricted"})
+
+
+def flush_item(item: Item) -> None:
+    """Flush; a lost optimistic-lock race becomes :class:`StaleEdit` naming who won.
+
+    The session must be rolled back after a failed flush, so this rolls back before reading
+    who changed the item — nothing of the stale edit is kept.
+    """
+    item_id = item.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = db.session.get(Item, item_id)
+        raise stale_edit(fresh) from None
+
+
+def stale_edit(item: Item | None) -> StaleEdit:
+    """The refusal message: who changed the item, and when (Plone-style 'changed by X at T')."""
+    if item is None:
+        return StaleEdit(_("This item has been deleted by someone else; nothing was saved."))
+    db.session.refresh(item)
+    who = item.modified_by.full_name if item.modified_by is not None else _("the system")
+    when = item.modified_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return StaleEdit(_("This item was changed by %(who)s at %(when)s after you opened it; "
+                       "nothing was saved. Reload it and make your change again.",
+                       who=who, when=when),
+                     changed_by=who, changed_at=item.modified_at, version=item.version)
+
+
+def contents(container: Item, *, depth: int | None = None):
+    """A select of everything inside ``container`` (one prefix query, any depth)."""
+    stmt = db.select(Item).where(Item.path.startswith(container.path), Item.id != container.id)
+    if depth == 1:
+        stmt = db.select(Item).where(Item.parent_id == container.id)
+    return stmt.order_by(Item.path)
+
+
+def get_by_uid(uid: str) -> Item | None:
+    return db.session.execute(db.select(Item).where(Item.uid == uid)).scalar_one_or_none()

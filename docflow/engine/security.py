@@ -1,0 +1,304 @@
+"""Who may do what: global roles at places, local roles inherited down the containment tree.
+
+One rule, two forms that must agree (a property test checks they do):
+
+* :func:`can` for one item — the roles the user holds *on* the item (global roles held at one of
+  its places or everywhere, ``owner``, local roles granted on it or an ancestor), intersected with
+  the roles the item's workflow gives ``permission`` in the item's *current state*;
+* :func:`visible_filter` — the same rule as a SQL expression for lists, counts and exports,
+  computed from (type, state, roles) at query time: no per-item permission storage, nothing to
+  re-index when a role is granted.
+
+Restricted items (R11) are visible only to a user cleared at one of the item's places; for anyone
+else they do not exist (no roles at all, so ``view`` is false and lists skip them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import g, has_request_context
+from sqlalchemy import and_, exists, false, literal, or_, select, true
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from .content import Item, ItemPlace, utcnow
+from .core import current_engine
+from .definition import check_permission_name
+from .errors import EngineError
+from .i18n import _
+
+OWNER = "owner"  # pseudo-role held by the item's owner, usable in permission maps
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user as the engine sees them. ``roles`` pairs (role, place) where place None = everywhere."""
+
+    user_id: int | None
+    roles: frozenset[tuple[str, str | None]] = frozenset()
+    clearances: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def principals(self) -> list[str]:
+        """The local-role principal strings that match this user."""
+        out = [f"group:{g}" for g in sorted(self.groups)]
+        return ([f"user:{self.user_id}"] if self.user_id is not None else []) + out
+
+    def roles_at(self, places) -> set[str]:
+        places = set(places)
+        return {role for role, place in self.roles if place is None or place in places}
+
+    def cleared_for(self, item: Item) -> bool:
+        return not item.restricted or bool(self.clearances & item.places)
+
+
+ANONYMOUS = Principal(None)
+
+
+class LocalRole(db.Model):
+    """A role granted on one item to ``user:<id>`` or ``group:<name>``, inherited by its contents."""
+
+    __tablename__ = "engine_local_role"
+    __table_args__ = (db.UniqueConstraint("item_id", "principal", "role",
+                                          name="uq_engine_local_role_grant"),
+                      db.Index("ix_engine_local_role_principal_role", "principal", "role"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    item_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    principal = db.Column(db.String(100), nullable=False)
+    role = db.Column(db.String(64), nullable=False)
+    granted_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
+    granted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    item = db.relationship("Item")
+
+
+class SharingError(EngineError):
+    status = 422
+
+
+# -- principals ----------------------------------------------------------------------------------
+
+def principal_for(user) -> Principal:
+    """The user's Principal from the app's loader; anonymous or no loader gives no roles.
+
+    Cached per request (not per app context: a test or a job may change roles meanwhile).
+    """
+    if isinstance(user, Principal):
+        return user
+    if user is None or not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
+        return ANONYMOUS
+    loader = current_engine()._principal_loader
+    if loader is None:
+        return Principal(user.id)
+    if not has_request_context():
+        return loader(user)
+    cache = g.setdefault("_engine_principals", {})
+    if user.id not in cache:
+        cache[user.id] = loader(user)
+    return cache[user.id]
+
+
+def forget_principals() -> None:
+    """Drop the per-request cache (after a role change within the same request)."""
+    if has_request_context():
+        g.pop("_engine_principals", None)
+
+
+# -- one item ------------------------------------------------------------------------------------
+
+def local_roles_on(principal: Principal, item: Item) -> set[str]:
+    """Local roles granted to the principal on the item or any ancestor (one query)."""
+    names = principal.principals
+    if not names or item.id is None:
+        return set()
+    ids = [*item.ancestor_ids, item.id]
+    rows = db.session.execute(select(LocalRole.role).where(
+        LocalRole.item_id.in_(ids), LocalRole.principal.in_(names))).scalars()
+    return set(rows)
+
+
+def roles_on(user, item: Item) -> set[str]:
+    """Every role ``user`` holds on ``item``; empty for a restricted item they are not cleared for."""
+    principal = principal_for(user)
+    if not principal.cleared_for(item):
+        return set()
+    roles = principal.roles_at(item.places)
+    if principal.user_id is not None and item.owner_id == principal.user_id:
+        roles.add(OWNER)
+    return roles | local_roles_on(principal, item)
+
+
+def can(user, permission: str, item: Item) -> bool:
+    """Does ``user`` hold ``permission`` on ``item`` in its current state?"""
+    check_permission_name(permission)
+    engine = current_engine()
+    if item.type not in engine.types:
+        return False
+    allowed = engine.workflow_for(item).roles_for(item.state, permission)
+    return bool(allowed and roles_on(user, item) & allowed)
+
+
+# -- the same rule in SQL ------------------------------------------------------------------------
+
+def visible_filter(user, permission: str = "view", type: str | None = None):
+    """A SQL condition on ``Item`` true exactly where :func:`can` is (for lists, counts, exports).
+
+    Usable in ``select(Item)``, ``select(Memo)`` (joined inheritance) or any query joined to
+    ``Item``. Builds no per-item data and issues no query itself beyond loading the principal.
+    """
+    check_permission_name(permission)
+    engine = current_engine()
+    principal = principal_for(user)
+    names = [type] if type is not None else sorted(engine.types)
+    per_type = []
+    for name in names:
+        if name not in engine.types:
+            continue
+        workflow = engine.workflow_for(name)
+        by_role: dict[str, list[str]] = {}
+        for state in workflow.states:
+            for role in workflow.roles_for(state, permission):
+                by_role.setdefault(role, []).append(state)
+        clauses = [and_(Item.state.in_(sorted(states)), _holds(principal, role))
+                   for role, states in sorted(by_role.items())]
+        clauses = [c for c in clauses if c is not None]
+        if clauses:
+            per_type.append(and_(Item.type == name, or_(*clauses)))
+    if not per_type:
+        return false()
+    return and_(or_(*per_type), _cleared(principal))
+
+
+def _at_places(places) -> object:
+    return exists(select(literal(1)).where(ItemPlace.item_id == Item.id,
+                                           ItemPlace.place.in_(sorted(places))))
+
+
+def _cleared(principal: Principal):
+    if not principal.clearances:
+        return Item.restricted.is_(False)
+    return or_(Item.restricted.is_(False), _at_places(principal.clearances))
+
+
+def _holds(principal: Principal, role: str):
+    """SQL: the principal holds ``role`` on the row's item (globally, as owner, or locally)."""
+    options = []
+    places = {place for r, place in principal.roles if r == role}
+    if None in places:
+        return true()
+    if places:
+        options.append(_at_places(places))
+    if role == OWNER and principal.user_id is not None:
+        options.append(Item.owner_id == principal.user_id)
+    if principal.principals:
+        anc = aliased(Item)
+        options.append(exists(
+            select(literal(1)).select_from(LocalRole).join(anc, anc.id == LocalRole.item_id)
+            .where(LocalRole.principal.in_(principal.principals), LocalRole.role == role,
+                   Item.path.startswith(anc.path))))
+    return or_(*options) if options else false()
+
+
+# -- sharing -------------------------------------------------------------------------------------
+
+def grant(item: Item, principal: str, role: str, by) -> LocalRole:
+    """Grant a local role on ``item`` (and so on its contents). Idempotent. Flushes."""
+    from .audit import record
+
+    _check_principal(principal)
+    if not role or not isinstance(role, str):
+        raise SharingError(_("Choose a role to grant."))
+    existing = db.session.execute(select(LocalRole).where(
+        LocalRole.item_id == item.id, LocalRole.principal == principal,
+        LocalRole.role == role)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    row = LocalRole(item_id=item.id, principal=principal, role=role,
+                    granted_by_id=getattr(by, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    record("grant", actor=by, item=item, detail={"principal": principal, "role": role})
+    forget_principals()
+    return row
+
+
+def revoke(item: Item, principal: str, role: str, by) -> bool:
+    """Remove a local role granted on ``item`` itself; True if there was one. Flushes."""
+    from .audit import record
+
+    row = db.session.execute(select(LocalRole).where(
+        LocalRole.item_id == item.id, LocalRole.principal == principal,
+        LocalRole.role == role)).scalar_one_or_none()
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    record("revoke", actor=by, item=item, detail={"principal": principal, "role": role})
+    return True
+
+
+def _check_principal(principal: str) -> None:
+    kind, _sep, name = (principal or "").partition(":")
+    if kind not in ("user", "group") or not name or (kind == "user" and not name.isdigit()):
+        raise SharingError(_("A principal is written user:<id> or group:<name>, not %(value)s.",
+                             value=principal or "''"))
+
+
+def local_roles(item: Item) -> list[tuple[LocalRole, Item]]:
+    """Local roles that apply to ``item``: granted on it or inherited, with the granting item."""
+    ids = [*item.ancestor_ids, item.id]
+    rows = db.session.execute(select(LocalRole, Item).join(Item, Item.id == LocalRole.item_id)
+                              .where(LocalRole.item_id.in_(ids))
+                              .order_by(Item.path, LocalRole.principal, LocalRole.role)).all()
+    return [(lr, it) for lr, it in rows]
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    """One reason someone can see an item: ``source`` is global, owner, local or inherited."""
+
+    principal: str
+    role: str
+    source: str
+    where: str | None = None
+    from_item: Item | None = None
+    permissions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def explain_access(item: Item, permission: str = "view") -> dict:
+    """Who holds ``permission`` on ``item`` and why, for the "who can see this" view.
+
+    Returns ``{"roles": roles allowed in this state, "rows": [AccessRow], "restricted": bool,
+    "clearance_places": places whose clearance is required}``.
+    """
+    workflow = current_engine().workflow_for(item)
+    allowed = workflow.roles_for(item.state, permission)
+    rows: list[AccessRow] = []
+    perms_of = _permissions_by_role(workflow, item.state)
+    for role in sorted(allowed - {OWNER}):
+        rows.append(AccessRow(f"role:{role}", role, "global", None,
+                              permissions=perms_of.get(role, ())))
+        for place in sorted(item.places):
+            rows.append(AccessRow(f"role:{role}", role, "global", place,
+                                  permissions=perms_of.get(role, ())))
+    if OWNER in allowed and item.owner_id is not None:
+        rows.append(AccessRow(f"user:{item.owner_id}", OWNER, "owner",
+                              permissions=perms_of.get(OWNER, ())))
+    for lr, granted_on in local_roles(item):
+        if lr.role in allowed:
+            source = "local" if granted_on.id == item.id else "inherited"
+            rows.append(AccessRow(lr.principal, lr.role, source, from_item=granted_on,
+                                  permissions=perms_of.get(lr.role, ())))
+    return {"roles": sorted(allowed), "rows": rows, "restricted": item.restricted,
+            "clearance_places": sorted(item.places) if item.restricted else []}
+
+
+def _permissions_by_role(workflow, state: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    st = workflow.states.get(state)
+    for perm, roles in (st.permissions.items() if st else ()):
+        for role in roles:
+            out.setdefault(role, []).append(perm)
+    return {r: tuple(sorted(p)) for r, p in out.items()}
