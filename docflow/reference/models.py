@@ -17,8 +17,24 @@ class Bilingual:
         return self.name_kk if locale == "kk" else self.name_ru
 
 
-class Body(Bilingual, db.Model):
-    """A central state body or an akim office (local executive body)."""
+class Addressed:
+    """A postal address in Kazakh and Russian; English falls back to Russian."""
+
+    def address(self, locale: str | None = None) -> str:
+        locale = locale or str(get_locale())
+        return self.address_kk if locale == "kk" else self.address_ru
+
+
+def active_column():
+    """Retired records stay (appeals refer to them) but are no longer offered for new work."""
+    return db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+
+
+class Body(Bilingual, Addressed, db.Model):
+    """A central state body or an akim office (local executive body).
+
+    The requisites (BIN, contacts, address) are printed on the letterheads of its letters.
+    """
 
     __tablename__ = "body"
     KINDS = ("central", "local")
@@ -28,6 +44,13 @@ class Body(Bilingual, db.Model):
     kind = db.Column(db.String(16), nullable=False, default="central")
     name_kk = db.Column(db.String(255), nullable=False)
     name_ru = db.Column(db.String(255), nullable=False)
+    bin = db.Column(db.String(12), nullable=True)
+    phone = db.Column(db.String(64), nullable=False, default="", server_default="")
+    email = db.Column(db.String(255), nullable=False, default="", server_default="")
+    website = db.Column(db.String(255), nullable=False, default="", server_default="")
+    address_kk = db.Column(db.String(500), nullable=False, default="", server_default="")
+    address_ru = db.Column(db.String(500), nullable=False, default="", server_default="")
+    active = active_column()
     divisions = db.relationship("Division", back_populates="body", order_by="Division.code")
 
     def __repr__(self) -> str:
@@ -43,10 +66,11 @@ class Division(Bilingual, db.Model):
     body_id = db.Column(db.ForeignKey("body.id"), nullable=False, index=True)
     name_kk = db.Column(db.String(255), nullable=False)
     name_ru = db.Column(db.String(255), nullable=False)
+    active = active_column()
     body = db.relationship("Body", back_populates="divisions")
 
 
-class Venue(Bilingual, db.Model):
+class Venue(Bilingual, Addressed, db.Model):
     """A citizen reception center (shared by many bodies) or a body's public reception room (R2)."""
 
     __tablename__ = "venue"
@@ -65,12 +89,8 @@ class Venue(Bilingual, db.Model):
     closes = db.Column(db.Time, nullable=False, default=time(18, 30))
     lunch_start = db.Column(db.Time, nullable=False, default=time(13, 0))
     lunch_end = db.Column(db.Time, nullable=False, default=time(14, 30))
+    active = active_column()
     body = db.relationship("Body")
-
-    def address(self, locale: str | None = None) -> str:
-        locale = locale or str(get_locale())
-        return self.address_kk if locale == "kk" else self.address_ru
-
 
 class Official(db.Model):
     """A first head or deputy who receives citizens (R2); patronymic is optional (R8)."""
@@ -90,6 +110,7 @@ class Official(db.Model):
     patronymic_ru = db.Column(db.String(100), nullable=True)
     position_kk = db.Column(db.String(255), nullable=False)
     position_ru = db.Column(db.String(255), nullable=False)
+    active = active_column()
     body = db.relationship("Body")
 
     def full_name(self, locale: str | None = None) -> str:
