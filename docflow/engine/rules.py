@@ -9,7 +9,7 @@ A rules file holds ``[[rule]]`` tables::
     from = "signed"                   # optional (transitioned): only from / to these states
     to = "sent"
     action = "enqueue"                # enqueue | notify | email
-    job = "workers.tasks.record_ping" # enqueue: the job's dotted path, and its queue
+    job = "workers.tasks.record_ping" # enqueue: job(item_uid), its dotted path, and queue
     queue = "default"
     # notify / email: who — global roles at the item's places, local roles, the owner
     roles = ["head"]
@@ -29,14 +29,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask_babel import gettext as _
-
 from ..extensions import db
 from ..jobs import enqueue
 from .content import utcnow
 from .core import current_engine
 from .definition import DefinitionError
 from .events import EVENTS
+from .i18n import _
 
 ACTIONS = ("enqueue", "notify", "email")
 
@@ -181,8 +180,10 @@ def _context(item, payload: dict) -> dict:
 
 
 def _enqueue(rule: Rule, item, actor, key: str, payload: dict) -> None:
+    # The job gets the item's uid only: it loads the item itself, in its own session, so it
+    # acts on the state as it is when it runs, not as it was when enqueued.
     enqueue(rule.job, item.uid, queue=rule.queue, key=outbox_key(rule, key),
-            title=f"{rule.id}: {item.title}"[:200], context=_context(item, payload))
+            title=f"{rule.id}: {item.title}"[:200])
 
 
 def _notify(rule: Rule, item, actor, key: str, payload: dict) -> None:

@@ -8,11 +8,10 @@ from docflow.extensions import db
 from tests.engine.memo import PLACE, Memo, build_engine
 
 
-@pytest.fixture
-def memo_app(db_app):
-    """``db_app`` with the memo engine attached; ``.users`` holds a cast of role holders."""
+def attach_memo(app):
+    """Attach the memo engine to ``app``; ``app.memo.users`` holds a cast of role holders."""
     engine, directory = build_engine()
-    engine.init_app(db_app)
+    engine.init_app(app)
     users = SimpleNamespace(
         alice=directory.user("alice", ("author", PLACE), email="alice@example.kz"),
         sam=directory.user("sam", ("signer", PLACE), email="sam@example.kz"),
@@ -22,8 +21,20 @@ def memo_app(db_app):
         nobody=directory.user("nobody"),
     )
     db.session.commit()
-    db_app.memo = SimpleNamespace(engine=engine, directory=directory, users=users)
-    return db_app
+    app.memo = SimpleNamespace(engine=engine, directory=directory, users=users)
+    return app
+
+
+@pytest.fixture
+def memo_app(db_app):
+    """The memo application on SQLite and on PostgreSQL."""
+    return attach_memo(db_app)
+
+
+@pytest.fixture
+def memo_pg(pg_app):
+    """The memo application on PostgreSQL only (tests with a real RQ worker process)."""
+    return attach_memo(pg_app)
 
 
 @pytest.fixture
