@@ -49,6 +49,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
     TESTING = False
+    PASSWORD_HASH_METHOD = "scrypt"
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
 
 
 class EmbeddedConfig(Config):
@@ -81,6 +84,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
 
 
 def config_for_env() -> type[Config]:

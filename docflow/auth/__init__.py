@@ -13,6 +13,7 @@ def _load_user(user_id: str):
 
 
 def init_app(app) -> None:
+    from . import principals  # noqa: F401  (registers the engine's principal loader)
     from .cli import tokens_cli, users_cli
     from .routes import bp
 

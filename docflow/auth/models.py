@@ -3,6 +3,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,7 +29,8 @@ class User(UserMixin, db.Model):
                             cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -1,0 +1,61 @@
+"""Hand-over of a new appeal to a responsible employee (R25), by the rule in assignment.toml."""
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import func
+
+from ..auth.models import RoleAssignment, User
+from ..extensions import db
+from .models import Appeal, AssignmentLog
+
+RULES_FILE = Path(__file__).with_name("assignment.toml")
+STRATEGIES = ("least_loaded", "fixed")
+
+
+class AssignmentError(ValueError):
+    pass
+
+
+@cache
+def rules() -> dict:
+    data = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
+    for name, rule in [("default", data["default"]), *data.get("bodies", {}).items()]:
+        if rule.get("strategy", data["default"]["strategy"]) not in STRATEGIES:
+            raise AssignmentError(f"{RULES_FILE}: {name}: unknown strategy {rule['strategy']!r}")
+    return data
+
+
+def rule_for(body_code: str) -> dict:
+    data = rules()
+    return {**data["default"], **data.get("bodies", {}).get(body_code, {})}
+
+
+def choose_responsible(body) -> User | None:
+    """The employee the rule picks for a new appeal of ``body``; None when the body has none."""
+    rule = rule_for(body.code)
+    if rule["strategy"] == "fixed":
+        return db.session.execute(db.select(User).where(User.login == rule["login"])).scalar()
+    load = (db.select(Appeal.responsible_id, func.count(Appeal.id).label("n"))
+            .where(Appeal.state.in_(rule["open_states"]), Appeal.body_id == body.id)
+            .group_by(Appeal.responsible_id).subquery())
+    stmt = (db.select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .outerjoin(load, load.c.responsible_id == User.id)
+            .where(RoleAssignment.role == rule["role"], RoleAssignment.body_id == body.id,
+                   User.active.is_(True))
+            .order_by(func.coalesce(load.c.n, 0), User.full_name, User.login)
+            .limit(1))
+    return db.session.execute(stmt).scalar()
+
+
+def assign(appeal: Appeal, user: User | None, by: User | None, reason: str) -> None:
+    """Make ``user`` responsible for ``appeal``, with a logged reason. Flushes, never commits."""
+    from ..engine.content import utcnow
+
+    if not reason.strip():
+        raise AssignmentError("A reassignment needs a reason.")
+    appeal.responsible_id = user.id if user else None
+    db.session.add(AssignmentLog(appeal_id=appeal.id, user_id=appeal.responsible_id,
+                                 by_id=getattr(by, "id", None), at=utcnow(), reason=reason))
+    db.session.flush()

@@ -1,0 +1,80 @@
+"""The appeal: a case file (an engine Item) for one request to be received in person (R4, R25).
+
+The appeal's own table holds what the regulation counts: channel, venue, competent body, the
+registration number and dates, the deadlines, the applicant. Its state, history, permissions,
+local roles and files are the engine's.
+"""
+from ..engine.content import Item
+from ..extensions import db
+
+
+class Appeal(Item):
+    __tablename__ = "appeal"
+    __mapper_args__ = {"polymorphic_identity": "appeal"}
+
+    id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
+    channel = db.Column(db.String(20), nullable=False, index=True)
+    external_id = db.Column(db.String(128), nullable=True)
+    venue_id = db.Column(db.ForeignKey("venue.id"), nullable=False, index=True)
+    body_id = db.Column(db.ForeignKey("body.id"), nullable=False, index=True)
+    official_id = db.Column(db.ForeignKey("official.id"), nullable=True, index=True)
+
+    # R25: registered the day it arrives, numbered per venue and year with no gaps
+    registration_year = db.Column(db.Integer, nullable=False)
+    registration_seq = db.Column(db.Integer, nullable=False)
+    registration_number = db.Column(db.String(48), nullable=False, unique=True)
+    received_at = db.Column(db.DateTime, nullable=False)  # UTC
+    registered_on = db.Column(db.Date, nullable=False, index=True)
+    registered_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
+    # R29: reply due 15 working days after registration
+    reply_due = db.Column(db.Date, nullable=False, index=True)
+    replied_on = db.Column(db.Date, nullable=True)
+    responsible_id = db.Column(db.ForeignKey("user_account.id"), nullable=True, index=True)
+
+    applicant_kind = db.Column(db.String(16), nullable=False)
+    iin = db.Column(db.String(12), nullable=True, index=True)
+    bin = db.Column(db.String(12), nullable=True, index=True)
+    organization = db.Column(db.String(255), nullable=True)
+    last_name = db.Column(db.String(100), nullable=False)
+    first_name = db.Column(db.String(100), nullable=False)
+    patronymic = db.Column(db.String(100), nullable=True)
+    citizenship = db.Column(db.String(16), nullable=False)
+    applicant_language = db.Column(db.String(2), nullable=False)
+    phone = db.Column(db.String(32), nullable=True)
+    email = db.Column(db.String(255), nullable=True)
+    address = db.Column(db.String(500), nullable=True)
+    subject = db.Column(db.String(500), nullable=False)
+    text = db.Column(db.Text, nullable=False)
+
+    venue = db.relationship("Venue")
+    body = db.relationship("Body")
+    official = db.relationship("Official")
+    responsible = db.relationship("User", foreign_keys=[responsible_id])
+    registered_by = db.relationship("User", foreign_keys=[registered_by_id])
+
+    __table_args__ = (
+        db.UniqueConstraint("channel", "external_id", name="uq_appeal_channel_external_id"),
+        db.UniqueConstraint("venue_id", "registration_year", "registration_seq",
+                            name="uq_appeal_venue_year_seq"),
+        db.Index("ix_appeal_responsible_reply_due", "responsible_id", "reply_due"),
+    )
+
+    @property
+    def applicant_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+
+class AssignmentLog(db.Model):
+    """Who was made responsible for an appeal, by whom and why (R25 hand-over, reassignment)."""
+
+    __tablename__ = "appeal_assignment"
+
+    id = db.Column(db.Integer, primary_key=True)
+    appeal_id = db.Column(db.ForeignKey("appeal.id", ondelete="CASCADE"), nullable=False,
+                          index=True)
+    user_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
+    by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
+    at = db.Column(db.DateTime, nullable=False)
+    reason = db.Column(db.String(500), nullable=False)
+    user = db.relationship("User", foreign_keys=[user_id])
+    by = db.relationship("User", foreign_keys=[by_id])

@@ -1,0 +1,157 @@
+"""Intake and the appeal's domain operations. They flush, never commit; callers commit."""
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..calendar import CalendarError
+from ..calendar.store import current_calendar
+from ..engine.content import create_item, set_places
+from ..engine.events import emit
+from ..engine.workflow import transition
+from ..extensions import db
+from ..reference.models import Body, Official, Venue
+from .assignment import assign, choose_responsible
+from .intake import ELECTRONIC_CHANNELS, is_restricted
+from .models import Appeal
+from .numbering import format_number, next_number
+from .queries import REPLY_WORKING_DAYS
+
+CLOCK_SKEW = timedelta(minutes=5)  # a sender's clock slightly ahead is not "the future"
+
+
+class IntakeError(ValueError):
+    """Invalid intake; ``errors`` maps dotted field names to messages (as the API reports)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class IntakeResult:
+    appeal: Appeal
+    created: bool
+
+
+def places_of(venue_id: int, body_id: int) -> set[str]:
+    return {f"venue:{venue_id}", f"body:{body_id}"}
+
+
+def _by_code(model, code: str | None):
+    if not code:
+        return None
+    return db.session.execute(db.select(model).where(model.code == code)).scalar()
+
+
+def find_existing(channel: str, external_id: str | None) -> Appeal | None:
+    if channel not in ELECTRONIC_CHANNELS or not external_id:
+        return None
+    return db.session.execute(db.select(Appeal).where(
+        Appeal.channel == channel, Appeal.external_id == external_id)).scalar()
+
+
+def deadlines_for(received_at: datetime, venue: Venue):
+    """(registered_on, reply_due) per DESIGN §4 — the contract's two deadline rules."""
+    calendar = current_calendar()
+    registered_on = calendar.registered_on(received_at, venue.timezone, venue.opens, venue.closes)
+    return registered_on, calendar.shift(registered_on, REPLY_WORKING_DAYS)
+
+
+def register_appeal(data: dict, actor) -> IntakeResult:
+    """Register an appeal from loaded IntakeSchema data (R4, R11, R25, R29).
+
+    A repeat of an electronic channel's external_id returns the existing appeal (created=False).
+    The registration number is taken in this transaction, after every check: an intake that
+    fails or rolls back burns no number (R25: no gaps).
+    """
+    existing = find_existing(data["channel"], data.get("external_id"))
+    if existing is not None:
+        return IntakeResult(existing, created=False)
+    errors: dict[str, list[str]] = {}
+    venue = _by_code(Venue, data["venue"])
+    body = _by_code(Body, data["body"])
+    official = _by_code(Official, data.get("official"))
+    if venue is None:
+        errors["venue"] = [_("No venue with the code %(code)s.", code=data["venue"])]
+    if body is None:
+        errors["body"] = [_("No body with the code %(code)s.", code=data["body"])]
+    if data.get("official") and official is None:
+        errors["official"] = [_("No official with the code %(code)s.", code=data["official"])]
+    elif official is not None and body is not None and official.body_id != body.id:
+        errors["official"] = [_("This official does not belong to the body %(code)s.",
+                                code=body.code)]
+    if venue is not None and venue.kind == "reception_room" and body is not None \
+            and venue.body_id not in (None, body.id):
+        errors["body"] = [_("A public reception room receives only for its own body.")]
+    received_at = data["received_at"]
+    if received_at > datetime.now(UTC) + CLOCK_SKEW:
+        errors["received_at"] = [_("The receipt time is in the future.")]
+    if venue is not None and "received_at" not in errors:
+        try:
+            registered_on, reply_due = deadlines_for(received_at, venue)
+        except CalendarError as exc:
+            errors["received_at"] = [str(exc)]
+    if errors:
+        raise IntakeError(errors)
+
+    applicant = data["applicant"]
+    responsible = choose_responsible(body)
+    seq = next_number(venue.code, registered_on.year)
+    appeal = create_item(
+        Appeal, title=data["subject"], owner=actor, places=places_of(venue.id, body.id),
+        restricted=is_restricted(applicant["citizenship"]), language=applicant["language"],
+        emit=False,
+        channel=data["channel"], external_id=data.get("external_id"), venue=venue, body=body,
+        official=official, received_at=received_at.astimezone(UTC).replace(tzinfo=None),
+        registered_on=registered_on, reply_due=reply_due,
+        registered_by_id=getattr(actor, "id", None),
+        registration_year=registered_on.year, registration_seq=seq,
+        registration_number=format_number(venue.code, registered_on.year, seq),
+        applicant_kind=applicant["kind"], iin=applicant.get("iin"), bin=applicant.get("bin"),
+        organization=applicant.get("organization"), last_name=applicant["last_name"],
+        first_name=applicant["first_name"], patronymic=applicant.get("patronymic"),
+        citizenship=applicant["citizenship"], applicant_language=applicant["language"],
+        phone=applicant.get("phone"), email=applicant.get("email"),
+        address=applicant.get("address"), subject=data["subject"], text=data["text"],
+    )
+    assign(appeal, responsible, actor, "assigned on registration by the rule (R25)")
+    emit("created", appeal, actor, key=f"created:{appeal.uid}")
+    return IntakeResult(appeal, created=True)
+
+
+def register_or_find(data: dict, actor, commit) -> IntakeResult:
+    """Register, treating a concurrent duplicate (the unique channel+external_id) as a repeat.
+
+    ``commit`` is called to commit; on a unique-key race the loser rolls back (its number with
+    it) and returns the winner's appeal.
+    """
+    try:
+        result = register_appeal(data, actor)
+        commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_existing(data["channel"], data.get("external_id"))
+        if existing is None:
+            raise
+        return IntakeResult(existing, created=False)
+
+
+def redirect(appeal: Appeal, actor, comment: str, body_code: str) -> None:
+    """R2-1: send an appeal outside the body's competence to the competent body.
+
+    The history keeps the redirect (from, to, reason); the appeal moves to the new body's
+    places and responsible employee, keeping its number and deadlines.
+    """
+    body = _by_code(Body, body_code)
+    if body is None:
+        raise IntakeError({"body": [_("No body with the code %(code)s.", code=body_code)]})
+    if body.id == appeal.body_id:
+        raise IntakeError({"body": [_("The appeal is already with this body.")]})
+    transition(appeal, "redirect", actor, comment, body=body.code, from_body=appeal.body.code)
+    appeal.body = body
+    set_places(appeal, places_of(appeal.venue_id, body.id))
+    db.session.flush()
+    assign(appeal, choose_responsible(body), actor, f"redirected to {body.code}: {comment}")

@@ -1,0 +1,25 @@
+"""Questions asked of many appeals at once, as SQL (lists, counters, exports) — one place."""
+from datetime import date
+
+from ..calendar.store import current_calendar
+from .models import Appeal
+
+TERMINAL_STATES = ("consulted", "withdrawn", "closed")
+REPLY_WORKING_DAYS = 15  # R29
+
+
+def overdue_clause(today: date | None = None):
+    """R29: no reply sent and the reply due date has passed, in a state still open."""
+    today = today or date.today()
+    return (Appeal.replied_on.is_(None)) & (Appeal.reply_due < today) & \
+        Appeal.state.notin_(TERMINAL_STATES)
+
+
+def deadlines(appeal: Appeal) -> list[dict]:
+    """Every deadline explains itself: start, working days counted, days skipped (DESIGN §4)."""
+    explained = current_calendar().explain_shift(appeal.registered_on, REPLY_WORKING_DAYS)
+    return [{"name": "reply_due", "due": explained.result.isoformat(),
+             "start": explained.start.isoformat(), "working_days": explained.working_days,
+             "skipped": [{"date": d.isoformat(), "reason": r} for d, r in explained.skipped],
+             "overdue": appeal.replied_on is None and appeal.state not in TERMINAL_STATES
+             and explained.result < date.today()}]
