@@ -17,7 +17,7 @@ def reference_check_digit(first11: str) -> int | None:
     if first != 10:
         return first
     second_weights = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
-    second = sum(d * w for d, w in zip(digits, second_weights)) % 11
+    second = sum(d * w for d, w in zip(digits, second_weights, strict=True)) % 11
     return None if second == 10 else second
 
 

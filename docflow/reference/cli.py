@@ -3,9 +3,12 @@ from pathlib import Path
 
 import click
 from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
 from ..extensions import db
 from .importer import COLUMNS, RECORD_COLUMNS, import_file
+
+OUTCOMES = ("created", "updated", "unchanged")
 
 _RECORDS = "\n".join(
     f"  {record}: " + ", ".join(RECORD_COLUMNS[record]) for record in RECORD_COLUMNS)
@@ -52,9 +55,9 @@ def import_reference(file: Path, lang: str) -> None:
                                 len(report.errors)), err=True)
             raise click.exceptions.Exit(1)
         db.session.commit()
-        for record, counts in report.counts.items():
-            click.echo(f"{record:<9} created {counts['created']:>4}  updated "
-                       f"{counts['updated']:>4}  unchanged {counts['unchanged']:>4}")
-        click.echo(f"{'total':<9} created {report.total('created'):>4}  updated "
-                   f"{report.total('updated'):>4}  unchanged {report.total('unchanged'):>4}")
-
+        rows = [(record, counts) for record, counts in report.counts.items()]
+        rows.append(("total", {outcome: report.total(outcome) for outcome in OUTCOMES}))
+        for record, counts in rows:
+            click.echo(_("%(record)-9s created %(created)4d  updated %(updated)4d  "
+                         "unchanged %(unchanged)4d", record=record,
+                         **{outcome: counts[outcome] for outcome in OUTCOMES}))

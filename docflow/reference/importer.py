@@ -190,7 +190,7 @@ def read_rows(text: str, report: ImportReport) -> list[Row]:
                                        "%(columns)d columns.", line=line, count=len(cells),
                                        columns=len(header)))
                 continue
-            row = _parse_row(line, {name: cell.strip() for name, cell in zip(header, cells)},
+            row = _parse_row(line, {name: cell.strip() for name, cell in zip(header, cells, strict=False)},
                              report)
             if row is None:
                 continue

@@ -371,3 +371,17 @@ def test_list_counts(app, admin_client):
     make_venue("CRC-2")
     html = admin_client.get("/admin/reference/venues").get_data(True)
     assert re.search(r'data-testid="count">2 venues<', html)
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/admin/reference/venues/new", {**VENUE, "body": "abc"}),
+    ("/admin/reference/venues/new", {**VENUE, "opens": "x", "kind": ""}),
+    ("/admin/reference/venues/new", {"csrf_only": "1"}),
+    ("/admin/reference/officials/new", {**OFFICIAL, "body": "1; drop table body"}),
+    ("/admin/reference/bodies/new", {**BODY, "bin": "９４０１４０００００３８５"}),
+])
+def test_garbage_input_is_a_form_error_not_a_500(post_form, url, data):
+    response = post_form(url, data)
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.get_data(True)
+    assert _count(Venue) + _count(Official) + _count(Body) == 0
