@@ -1,0 +1,188 @@
+"""The one rendering path: Jinja template -> HTML -> PDF (WeasyPrint).
+
+Speed is a requirement (a one-page reply letter in a median of <= 30 ms in a warm worker), so a
+``Renderer`` holds everything that does not depend on the data and reuses it across documents:
+the Jinja environment with its compiled templates, the print stylesheet parsed once into a
+``weasyprint.CSS``, one ``FontConfiguration``, an image cache, and each kind's template version.
+Nothing is fetched from outside: the URL fetcher accepts only ``data:`` URLs.
+"""
+import base64
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from . import contexts
+from .hashing import data_hash, sources_hash
+from .labels import LABELS, format_date, labels, month_name
+from .qr import qr_data_url
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_DIR = TEMPLATE_ROOT / "documents"
+STYLESHEET = "print.css"
+
+# Plain (untagged) PDF 1.7 by default, measured in bench/README.md: tags cost ~8 % per letter and,
+# in WeasyPrint 69, number table headers by Python object id, so the same data would no longer
+# give the same bytes; PDF/A-3b costs ~5 % and ~3 kB. Both stay available per Renderer.
+PDF_OPTIONS = {"pdf_tags": False, "pdf_variant": None}
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A PDF and what it was made from, as the case file stores it."""
+
+    pdf: bytes
+    html: str
+    template: str  # path under templates/, e.g. "documents/reply_letter.html"
+    template_version: str  # SHA-256 of the template sources and the stylesheet
+    data_hash: str  # SHA-256 of the canonical JSON of the context
+    pages: int
+    language: str = field(default="")
+
+
+class OfflineFetcher(URLFetcher):
+    """Refuses every URL except inline ``data:`` ones: a document never reaches the network
+    or the file system, whatever its data contains."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data"}, fail_on_errors=False)
+
+
+class BoundedCache(dict):
+    """WeasyPrint's image cache (it must be a dict): the emblem stays parsed across renders,
+    per-letter images do not pile up in a long-lived worker."""
+
+    def __init__(self, limit: int = 256):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value):
+        if len(self) >= self.limit and key not in self:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG given as data (a chart) becomes an image, never markup inside the document."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def w3c_datetime(value: date | datetime | str) -> str:
+    """The PDF creation date, as WeasyPrint reads it from ``<meta name=dcterms.created>``."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+class Renderer:
+    """Warm rendering state for one process (a web worker or an RQ worker)."""
+
+    def __init__(self, template_dir: Path = TEMPLATE_DIR, **pdf_options):
+        self.template_dir = Path(template_dir)
+        self.pdf_options = {**PDF_OPTIONS, **pdf_options}
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.template_dir)),
+            autoescape=True,  # data is text: <script> and {{ 7*7 }} print as typed
+            undefined=jinja2.StrictUndefined,
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(d=format_date, svg_data_uri=svg_data_uri, month=month_name)
+        self.env.globals.update(KK=LABELS["kk"], RU=LABELS["ru"], qr_data_url=qr_data_url)
+        self.font_config = FontConfiguration()
+        self.fetcher = OfflineFetcher()
+        self.stylesheet_source = (self.template_dir / STYLESHEET).read_text("utf-8")
+        self.stylesheet = CSS(string=self.stylesheet_source, font_config=self.font_config,
+                              url_fetcher=self.fetcher)
+        self.image_cache = BoundedCache()
+        self._versions: dict[str, str] = {}
+
+    def template_name(self, kind: str) -> str:
+        if kind not in contexts.KINDS:
+            raise ValueError(f"unknown document kind {kind!r}; known: {', '.join(contexts.KINDS)}")
+        return f"{kind}.html"
+
+    def _sources(self, name: str, seen: set[str]) -> None:
+        """Collect a template and everything it extends, includes or imports."""
+        if name in seen:
+            return
+        seen.add(name)
+        source, _, _ = self.env.loader.get_source(self.env, name)
+        for child in meta.find_referenced_templates(self.env.parse(source)):
+            if child is None:
+                raise ValueError(f"{name}: template names must be literal to be versioned")
+            self._sources(child, seen)
+
+    def template_version(self, kind: str) -> str:
+        """SHA-256 of every template source a kind uses plus the stylesheet, computed once."""
+        if kind not in self._versions:
+            names: set[str] = set()
+            self._sources(self.template_name(kind), names)
+            sources = [(n, self.env.loader.get_source(self.env, n)[0]) for n in names]
+            sources.append((STYLESHEET, self.stylesheet_source))
+            self._versions[kind] = sources_hash(sources)
+        return self._versions[kind]
+
+    def render_html(self, kind: str, context: dict, *, language: str, title: str,
+                    author: str = "docflow") -> str:
+        contexts.check(kind, context)
+        template = self.env.get_template(self.template_name(kind))
+        return template.render(
+            c=context, L=labels(language), lang=language, title=title, author=author,
+            created=w3c_datetime(context["issued_at"]),
+        )
+
+    def render(self, kind: str, context: dict, *, language: str, title: str,
+               author: str = "docflow") -> RenderedDocument:
+        html = self.render_html(kind, context, language=language, title=title, author=author)
+        document = HTML(string=html, url_fetcher=self.fetcher).render(
+            font_config=self.font_config, stylesheets=[self.stylesheet],
+            cache=self.image_cache, **self.pdf_options)
+        pdf = document.write_pdf(**self.pdf_options)
+        return RenderedDocument(
+            pdf=pdf, html=html, template=f"documents/{self.template_name(kind)}",
+            template_version=self.template_version(kind), data_hash=data_hash(context),
+            pages=len(document.pages), language=language,
+        )
+
+
+_renderer: Renderer | None = None
+
+
+def get_renderer() -> Renderer:
+    """The process's warm renderer, built on first use (a worker pays the start-up once)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = Renderer()
+    return _renderer
+
+
+def render_pdf(kind: str, context: dict, *, language: str, title: str,
+               author: str = "docflow") -> RenderedDocument:
+    """Render one document of ``kind`` in ``language`` (kk or ru) from a plain context dict.
+
+    The context is described per kind in ``docflow.documents.contexts``.
+    """
+    return get_renderer().render(kind, context, language=language, title=title, author=author)
+
+
+def warm_up() -> Renderer:
+    """Build the renderer and render each kind once (fonts loaded, templates compiled), so the
+    first real document in a fresh worker is as fast as the rest."""
+    from . import samples
+
+    renderer = get_renderer()
+    for kind, context in (("reply_letter", samples.reply_letter()),
+                          ("reference_brief", samples.reference_brief()),
+                          ("schedule_poster", samples.schedule_poster(rows=2)),
+                          ("quarterly_report", samples.quarterly_report())):
+        renderer.render(kind, context, language="kk", title=kind)
+    return renderer
