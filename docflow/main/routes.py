@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..extensions import db
-from .start import start_page
+from .start import START_LINKS, start_page
 
 bp = Blueprint("main", __name__)
 
@@ -12,7 +12,9 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     title, intro = start_page(current_user.primary_role)
-    return render_template("main/start.html", title=title, intro=intro)
+    links = [link for r in sorted(current_user.role_names) for link in START_LINKS.get(r, [])
+             if link[0] in current_app.view_functions]
+    return render_template("main/start.html", title=title, intro=intro, links=links)
 
 
 @bp.route("/healthz")

@@ -19,6 +19,15 @@ START_PAGES = {
 }
 
 
+# The page each role works in first (endpoint, label); more arrive with each area.
+START_LINKS = {
+    "registrar": [("reception.intake", _l("Register an appeal"))],
+    "call_center": [("reception.call_center", _l("Record a call"))],
+    "responsible": [("reception.worklist", _l("Open my worklist"))],
+    "admin": [("reference.bodies", _l("Reference data"))],
+}
+
+
 def start_page(role: str | None) -> tuple[str, str]:
     title, text = START_PAGES.get(role or "", (_l("Welcome"), _l("No role has been given to you yet.")))
     return str(title), str(text)

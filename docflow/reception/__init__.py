@@ -18,3 +18,13 @@ def init_app(app) -> None:
         engine.register_type("appeal", model=Appeal, workflow="appeal", title="Appeal")
     from .views import bp
     app.register_blueprint(bp)
+    app.jinja_env.globals["workflow_state_title"] = state_title
+
+
+def state_title(item) -> str:
+    """The English title of an item's state, as the workflow data names it (translated in
+    templates with _()); an unknown state shows its id."""
+    from ..engine.core import current_engine
+
+    state = current_engine().workflow_for(item).states.get(item.state)
+    return state.title if state else item.state

@@ -1,4 +1,214 @@
-"""Pages of the reception domain (URL table: docflow/reception/routes below)."""
-from flask import Blueprint
+"""Pages of the reception domain: intake desks, the worklist and the appeal's page.
+
+Handlers load (404 when invisible), check (403), act through operations, and commit once.
+"""
+from datetime import date
+
+import marshmallow as ma
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import case, func
+
+from ..auth.models import User
+from ..calendar.store import current_calendar
+from ..engine.audit import audit_view
+from ..engine.errors import EngineError
+from ..engine.files import add_file_version, files_of
+from ..engine.filecheck import FileRejected
+from ..engine.security import can, visible_filter
+from ..engine.workflow import allowed_transitions, history, transition
+from ..extensions import db
+from ..reference.models import Body, Official, Venue
+from .assignment import AssignmentError, assign
+from .forms import IntakeForm, ReassignForm
+from .intake import IntakeSchema
+from .models import Appeal
+from .operations import IntakeError, redirect as redirect_appeal, register_appeal
+from .policy import may_register
+from .queries import TERMINAL_STATES, deadlines, overdue_clause
 
 bp = Blueprint("reception", __name__)
+
+DESKS = {
+    "registrar": ("paper", "hand_delivered"),
+    "call_center": ("call_center", "oral"),
+}
+SOON_WORKING_DAYS = 3
+
+
+def _reference_lists():
+    order = lambda m: db.select(m).order_by(m.code)  # noqa: E731
+    return {"venues": db.session.execute(order(Venue)).scalars().all(),
+            "bodies": db.session.execute(order(Body)).scalars().all(),
+            "officials": db.session.execute(order(Official)).scalars().all()}
+
+
+def _intake(desk: str):
+    channels = DESKS[desk]
+    if not current_user.has_role(desk, "admin"):
+        abort(403)
+    form = IntakeForm(channels)
+    venue = current_user.venue
+    tz = venue.timezone if venue else "Asia/Almaty"
+    if request.method == "GET":
+        form.venue.data = form.venue.data or (venue.code if venue else "")
+        form.fill_now(tz)
+    if form.validate_on_submit():
+        data = form.intake_data(tz)
+        try:
+            loaded = IntakeSchema().load(data)
+            target = db.session.execute(db.select(Venue).where(Venue.code == loaded["venue"])).scalar()
+            if target is not None and not may_register(current_user, target):
+                raise IntakeError({"venue": [_("You may not register appeals at this venue.")]})
+            appeal = register_appeal(loaded, current_user).appeal
+            for upload in form.attachments.data or []:
+                if upload and upload.filename:
+                    add_file_version(appeal, f"attachment-{upload.filename}", upload.read(),
+                                     current_user, filename=upload.filename)
+            db.session.commit()
+        except ma.ValidationError as exc:
+            from ..errors import flatten_errors
+            form.show_errors(flatten_errors(exc.messages))
+        except IntakeError as exc:
+            db.session.rollback()
+            form.show_errors(exc.errors)
+        except FileRejected as exc:
+            db.session.rollback()
+            form.attachments.errors = [str(exc)]
+        else:
+            flash(_("Appeal %(number)s registered on %(date)s; reply due %(due)s.",
+                    number=appeal.registration_number, date=appeal.registered_on.isoformat(),
+                    due=appeal.reply_due.isoformat()), "success")
+            return redirect(url_for(".appeal", appeal_id=appeal.id), 303)
+    template = "reception/call_center.html" if desk == "call_center" else "reception/intake.html"
+    return render_template(template, form=form, desk=desk, **_reference_lists())
+
+
+@bp.route("/intake/new", methods=["GET", "POST"])
+@login_required
+def intake():
+    """The registrar's desk: paper and hand-delivered appeals (R4, R25)."""
+    return _intake("registrar")
+
+
+@bp.route("/intake/call", methods=["GET", "POST"])
+@login_required
+def call_center():
+    """The call-center operator's fast, keyboard-only form: oral and call-center appeals (R4)."""
+    return _intake("call_center")
+
+
+def load_appeal(appeal_id: int) -> Appeal:
+    appeal = db.session.execute(db.select(Appeal).where(
+        Appeal.id == appeal_id, visible_filter(current_user, "view", "appeal"))).scalar()
+    if appeal is None:
+        abort(404)
+    return appeal
+
+
+def due_in(d: date) -> int:
+    """Working days from today to ``d`` (negative when overdue) — "due in N working days"."""
+    return current_calendar().working_days_between(date.today(), d)
+
+
+@bp.route("/appeals/<int:appeal_id>")
+@login_required
+def appeal(appeal_id):
+    appeal = load_appeal(appeal_id)
+    if audit_view(appeal, current_user):
+        db.session.commit()
+    return render_template(
+        "reception/appeal.html", appeal=appeal, history=history(appeal),
+        deadlines=deadlines(appeal), due_in=due_in(appeal.reply_due),
+        transitions=allowed_transitions(appeal, current_user), files=files_of(appeal),
+        bodies=_reference_lists()["bodies"], reassign=ReassignForm(),
+        can_reassign=current_user.has_role("head", "admin") or
+        (current_user.has_role("responsible") and can(current_user, "edit", appeal)))
+
+
+@bp.route("/appeals/<int:appeal_id>/transition", methods=["POST"])
+@login_required
+def appeal_transition(appeal_id):
+    appeal = load_appeal(appeal_id)
+    name = request.form.get("transition", "")
+    comment = request.form.get("comment") or None
+    try:
+        if name == "redirect":
+            redirect_appeal(appeal, current_user, comment or "", request.form.get("body", ""))
+        else:
+            transition(appeal, name, current_user, comment)
+        db.session.commit()
+        flash(_("Done."), "success")
+    except (EngineError, IntakeError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
+
+
+@bp.route("/appeals/<int:appeal_id>/reassign", methods=["POST"])
+@login_required
+def appeal_reassign(appeal_id):
+    appeal = load_appeal(appeal_id)
+    form = ReassignForm()
+    allowed = current_user.has_role("head", "admin") or (
+        current_user.has_role("responsible") and can(current_user, "edit", appeal))
+    if not allowed:
+        abort(403)
+    if not form.validate_on_submit():
+        flash(_("Give the new employee's login and a reason."), "error")
+        return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
+    user = db.session.execute(db.select(User).where(User.login == form.login.data.strip())).scalar()
+    if user is None or not any(r.role == "responsible" and r.body_id == appeal.body_id
+                               for r in user.roles):
+        flash(_("%(login)s is not a responsible employee of this body.",
+                login=form.login.data), "error")
+        return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
+    try:
+        assign(appeal, user, current_user, form.reason.data)
+        db.session.commit()
+        flash(_("The appeal is now with %(name)s.", name=user.full_name), "success")
+    except AssignmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
+
+
+SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
+         "number": Appeal.registration_number}
+
+
+@bp.route("/worklist")
+@login_required
+def worklist():
+    """The responsible employee's appeals: counters, filters, sorting, due in working days."""
+    mine = db.select(Appeal).where(visible_filter(current_user, "view", "appeal"),
+                                   Appeal.state.notin_(TERMINAL_STATES))
+    if request.args.get("scope", "mine") == "mine":
+        mine = mine.where(Appeal.responsible_id == current_user.id)
+    soon = current_calendar().shift(date.today(), SOON_WORKING_DAYS)
+    late = overdue_clause()
+    counts = db.session.execute(mine.with_only_columns(
+        func.count(Appeal.id),
+        func.sum(case((Appeal.state == "registered", 1), else_=0)),
+        func.sum(case((Appeal.state == "in_review", 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+        func.sum(case((~late & (Appeal.reply_due <= soon), 1), else_=0)),
+    ).order_by(None)).one()
+    counters = dict(zip(("all", "new", "in_review", "overdue", "due_soon"),
+                        [int(c or 0) for c in counts], strict=True))
+    view = request.args.get("show", "all")
+    if view == "new":
+        mine = mine.where(Appeal.state == "registered")
+    elif view == "overdue":
+        mine = mine.where(late)
+    elif view == "due_soon":
+        mine = mine.where(~late, Appeal.reply_due <= soon)
+    sort = request.args.get("sort", "due")
+    column = SORTS.get(sort, Appeal.reply_due)
+    mine = mine.order_by(column.desc() if request.args.get("dir") == "desc" else column,
+                         Appeal.id)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.execute(mine.limit(50).offset((page - 1) * 50)).scalars().all()
+    return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
+                           sort=sort, page=page, due_in=due_in)
