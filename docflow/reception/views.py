@@ -14,8 +14,8 @@ from ..auth.models import User
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
 from ..engine.errors import EngineError
-from ..engine.files import add_file_version, files_of
 from ..engine.filecheck import FileRejected
+from ..engine.files import add_file_version, files_of
 from ..engine.security import can, visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
@@ -24,7 +24,8 @@ from .assignment import AssignmentError, assign
 from .forms import IntakeForm, ReassignForm
 from .intake import IntakeSchema
 from .models import Appeal
-from .operations import IntakeError, redirect as redirect_appeal, register_appeal
+from .operations import IntakeError, register_appeal
+from .operations import redirect as redirect_appeal
 from .policy import may_register
 from .queries import TERMINAL_STATES, deadlines, overdue_clause
 
