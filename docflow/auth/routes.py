@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
+from ..engine.audit import audit_sign_in
 from ..extensions import db
 from .forms import LoginForm
 from .models import User
@@ -27,7 +28,11 @@ def login():
         ).scalar_one_or_none()
         if user is not None and user.is_active and user.check_password(form.password.data):
             login_user(user)
+            audit_sign_in(user)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        audit_sign_in(user, success=False, login=form.login.data.strip()[:64])
+        db.session.commit()
         form.password.errors.append(_("Wrong login or password."))
     return render_template("auth/login.html", form=form)
 

@@ -16,8 +16,10 @@ def init_app(app) -> None:
     if "appeal" not in engine.workflows:
         engine.register_workflow(WORKFLOWS / "appeal.toml")
         engine.register_type("appeal", model=Appeal, workflow="appeal", title="Appeal")
+    from .calendar_views import bp as calendar_bp
     from .views import bp
     app.register_blueprint(bp)
+    app.register_blueprint(calendar_bp)
     app.jinja_env.globals["workflow_state_title"] = state_title
 
 
