@@ -15,6 +15,7 @@ from docflow.extensions import db
 HERE = Path(__file__).resolve().parent
 PLACE = "venue:1"
 OTHER_PLACE = "venue:2"
+PASSWORD = "secret-pass-1"
 
 
 class Memo(Item):
@@ -34,6 +35,7 @@ class Directory:
     def user(self, login: str, *roles: tuple[str, str | None], clearances=(), groups=(),
              email: str | None = None) -> User:
         user = User(login=login, full_name=login.title(), email=email)
+        user.set_password(PASSWORD)
         db.session.add(user)
         db.session.flush()
         self.principals[user.id] = Principal(user.id, frozenset(roles), frozenset(clearances),
