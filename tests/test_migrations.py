@@ -17,6 +17,10 @@ def _check(url: str) -> None:
             diff = compare_metadata(MigrationContext.configure(conn, opts={
                 "compare_type": True, "render_as_batch": True}), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
+        with db.engine.begin() as conn:  # the audit log is append-only in the database too
+            conn.execute(text("INSERT INTO engine_audit (at, action) VALUES ('2026-01-01', 'x')"))
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text("UPDATE engine_audit SET action = 'y'"))
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
