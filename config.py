@@ -50,6 +50,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
     TESTING = False
     PASSWORD_HASH_METHOD = "scrypt"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "docflow@localhost")
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
 

@@ -6,7 +6,7 @@ choice, the session, the browser's Accept-Language, then Kazakh (the state langu
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, refresh
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English
 
 
 def select_locale() -> str:
+    if not has_request_context():  # jobs and commands: the state language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
