@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures as one JSON object on its last line."""
