@@ -112,7 +112,7 @@ class VenueForm(ReferenceForm):
     groups = [
         (_l("Venue"), ["code", "kind", "body", "name_kk", "name_ru", "address_kk", "address_ru",
                        "active"]),
-        (_l("Working hours (R4)"), ["timezone", "opens", "lunch_start", "lunch_end", "closes"]),
+        (_l("Working hours and lunch break"), ["timezone", "opens", "lunch_start", "lunch_end", "closes"]),
     ]
 
     def __init__(self, *args, **kwargs):
