@@ -25,6 +25,7 @@ from .qr import qr_data_url
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_DIR = TEMPLATE_ROOT / "documents"
 STYLESHEET = "print.css"
+EMBLEM = "emblem.svg"  # drawn for docflow: a sun in a circle, no state symbol reproduced
 
 # Plain (untagged) PDF 1.7 by default, measured in bench/README.md: tags cost ~8 % per letter and,
 # in WeasyPrint 69, number table headers by Python object id, so the same data would no longer
@@ -96,7 +97,11 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters.update(d=format_date, svg_data_uri=svg_data_uri, month=month_name)
-        self.env.globals.update(KK=LABELS["kk"], RU=LABELS["ru"], qr_data_url=qr_data_url)
+        # The emblem is an <img> with a data: URL rather than inline <svg>: WeasyPrint then
+        # parses it once and keeps it in the image cache; inline SVG is re-parsed every time.
+        self.emblem_source = (self.template_dir / EMBLEM).read_text("utf-8")
+        self.env.globals.update(KK=LABELS["kk"], RU=LABELS["ru"], qr_data_url=qr_data_url,
+                                emblem_src=svg_data_uri(self.emblem_source))
         self.font_config = FontConfiguration()
         self.fetcher = OfflineFetcher()
         self.stylesheet_source = (self.template_dir / STYLESHEET).read_text("utf-8")
@@ -122,12 +127,13 @@ class Renderer:
             self._sources(child, seen)
 
     def template_version(self, kind: str) -> str:
-        """SHA-256 of every template source a kind uses plus the stylesheet, computed once."""
+        """SHA-256 of every template source a kind uses, the stylesheet and the emblem;
+        computed once per kind (templates are not reloaded in a running worker)."""
         if kind not in self._versions:
             names: set[str] = set()
             self._sources(self.template_name(kind), names)
             sources = [(n, self.env.loader.get_source(self.env, n)[0]) for n in names]
-            sources.append((STYLESHEET, self.stylesheet_source))
+            sources += [(STYLESHEET, self.stylesheet_source), (EMBLEM, self.emblem_source)]
             self._versions[kind] = sources_hash(sources)
         return self._versions[kind]
 

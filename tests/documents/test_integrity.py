@@ -87,9 +87,13 @@ def test_template_version_covers_included_templates_and_the_stylesheet(tmp_path,
     changed_include = Renderer(copy).template_version("reply_letter")
     assert changed_include != renderer.template_version("reply_letter")
     (copy / "print.css").write_text((copy / "print.css").read_text() + "\n")
-    assert Renderer(copy).template_version("reply_letter") != changed_include
+    changed_css = Renderer(copy).template_version("reply_letter")
+    assert changed_css != changed_include
+    (copy / "emblem.svg").write_text((copy / "emblem.svg").read_text().replace("#f2c230", "#ffd700"))
+    assert Renderer(copy).template_version("reply_letter") != changed_css
     # the poster does not include the letterhead; its version did not move with it
     (copy / "print.css").write_text(renderer.stylesheet_source)
+    (copy / "emblem.svg").write_text(renderer.emblem_source)
     assert Renderer(copy).template_version("schedule_poster") == \
         renderer.template_version("schedule_poster")
 
