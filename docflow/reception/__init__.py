@@ -10,16 +10,24 @@ WORKFLOWS = Path(__file__).with_name("workflows")
 
 def init_app(app) -> None:
     from ..engine import engine
-    from . import models, numbering  # noqa: F401  (models)
+    from . import conditions, models, numbering  # noqa: F401  (conditions before workflows)
+    from . import briefs, delegation, receptions, replies  # noqa: F401  (models)
+    from .materials import MaterialRequest
     from .models import Appeal
 
     if "appeal" not in engine.workflows:
         engine.register_workflow(WORKFLOWS / "appeal.toml")
         engine.register_type("appeal", model=Appeal, workflow="appeal", title="Appeal")
+    if "material_request" not in engine.workflows:
+        engine.register_workflow(WORKFLOWS / "material_request.toml")
+        engine.register_type("material_request", model=MaterialRequest,
+                             workflow="material_request", title="Request for materials")
     from .calendar_views import bp as calendar_bp
+    from .casework_views import bp as casework_bp
     from .views import bp
     app.register_blueprint(bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(casework_bp)
     app.jinja_env.globals["workflow_state_title"] = state_title
 
 

@@ -15,11 +15,19 @@ def overdue_clause(today: date | None = None):
         Appeal.state.notin_(TERMINAL_STATES)
 
 
+def late_reply_clause():
+    """R29: the reply was sent after its due date (counted as late wherever replies are)."""
+    return Appeal.replied_on.is_not(None) & (Appeal.replied_on > Appeal.reply_due)
+
+
 def deadlines(appeal: Appeal) -> list[dict]:
     """Every deadline explains itself: start, working days counted, days skipped (DESIGN §4)."""
     explained = current_calendar().explain_shift(appeal.registered_on, REPLY_WORKING_DAYS)
-    return [{"name": "reply_due", "due": explained.result.isoformat(),
+    # an extension or suspension (receptions.change_reply_due) moves reply_due past the rule's
+    return [{"name": "reply_due", "due": appeal.reply_due.isoformat(),
+             "moved": appeal.reply_due != explained.result,
              "start": explained.start.isoformat(), "working_days": explained.working_days,
              "skipped": [{"date": d.isoformat(), "reason": r} for d, r in explained.skipped],
              "overdue": appeal.replied_on is None and appeal.state not in TERMINAL_STATES
-             and explained.result < date.today()}]
+             and appeal.reply_due < date.today(),
+             "late": appeal.replied_on is not None and appeal.replied_on > appeal.reply_due}]

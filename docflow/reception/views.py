@@ -116,6 +116,8 @@ def due_in(d: date) -> int:
 @bp.route("/appeals/<int:appeal_id>")
 @login_required
 def appeal(appeal_id):
+    from .casework_views import appeal_sections
+
     appeal = load_appeal(appeal_id)
     if audit_view(appeal, current_user):
         db.session.commit()
@@ -124,6 +126,7 @@ def appeal(appeal_id):
         deadlines=deadlines(appeal), due_in=due_in(appeal.reply_due),
         transitions=allowed_transitions(appeal, current_user), files=files_of(appeal),
         bodies=_reference_lists()["bodies"], reassign=ReassignForm(),
+        cw=appeal_sections(appeal),
         can_reassign=current_user.has_role("head", "admin") or
         (current_user.has_role("responsible") and can(current_user, "edit", appeal)))
 

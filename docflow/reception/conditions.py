@@ -1,0 +1,61 @@
+"""Named guards of the appeal's and the material request's workflows (the TOML files name them).
+
+Each is ``fn(item, actor, data) -> bool`` and its title says, for a refusal, what is missing.
+Registered on import; reception.init_app imports this module before loading the workflows.
+"""
+from datetime import date
+
+from ..engine import engine
+from ..engine.files import EngineFile
+
+
+def _file(item, name: str):
+    from ..extensions import db
+    file = db.session.execute(db.select(EngineFile).where(
+        EngineFile.item_id == item.id, EngineFile.name == name)).scalar()
+    return file.current if file is not None else None
+
+
+@engine.condition("materials_complete",
+                  "every required material is answered or waived with a reason (R26, R31)")
+def materials_complete(item, actor, data) -> bool:
+    from .materials import checklist_open
+    return not checklist_open(item)
+
+
+@engine.condition("brief_attached", "the reference brief is generated and attached (R26)")
+def brief_attached(item, actor, data) -> bool:
+    return _file(item, "brief") is not None
+
+
+@engine.condition("acting_for_head",
+                  "you are the head, or a deputy under a recorded delegation from the head (R26)")
+def acting_for_head(item, actor, data) -> bool:
+    from .delegation import active_delegation
+    roles = getattr(actor, "roles", None) or []
+    if any(r.role == "head" and r.body_id == item.body_id for r in roles):
+        return True
+    return (any(r.role == "deputy" and r.body_id == item.body_id for r in roles)
+            and active_delegation(actor, item.body_id) is not None)
+
+
+@engine.condition("slot_chosen",
+                  "a reception of the published schedule with room is chosen (R28)")
+def slot_chosen(item, actor, data) -> bool:
+    from .receptions import has_room, published_entry
+    entry = published_entry(item, (data or {}).get("entry_id"))
+    return entry is not None and entry.date >= date.today() and has_room(entry, item)
+
+
+@engine.condition("reply_generated",
+                  "the reply letter for this decision is generated (R29)")
+def reply_generated(item, actor, data) -> bool:
+    version = _file(item, "reply")
+    wanted = "refusal" if item.state == "refused" else "slot"
+    return version is not None and (version.meta or {}).get("decision") == wanted
+
+
+@engine.condition("addressee_staff", "you work for the addressee of this request (R31)")
+def addressee_staff(item, actor, data) -> bool:
+    from .materials import is_addressee
+    return getattr(actor, "roles", None) is not None and is_addressee(actor, item)
