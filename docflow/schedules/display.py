@@ -2,9 +2,10 @@
 A4 poster. Only the latest published version of a venue's month is ever shown."""
 import io
 
-from flask import Response, abort, jsonify, render_template, request, send_file
+from flask import Response, jsonify, render_template, request, send_file
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
 
 from ..engine.files import read_version
 from ..extensions import db
@@ -16,14 +17,21 @@ from .queries import entry_bounds, published_schedule
 PUBLIC_LANGUAGES = ("kk", "ru")
 
 
+def not_found(message: str):
+    """404 with a message people can act on (docflow.errors shows ``data["message"]``)."""
+    error = NotFound(message)
+    error.data = {"message": message}
+    raise error
+
+
 def load_published(venue_code: str, month):
     venue = db.session.execute(db.select(Venue).where(Venue.code == venue_code)).scalar()
     if venue is None:
-        abort(404, description=_("There is no venue %(code)s.", code=venue_code))
+        not_found(_("There is no venue %(code)s.", code=venue_code))
     schedule = published_schedule(venue.id, month)
     if schedule is None:
-        abort(404, description=_("%(venue)s has no published schedule for %(month)s.",
-                                 venue=venue.name(), month=f"{month:%Y-%m}"))
+        not_found(_("%(venue)s has no published schedule for %(month)s.", venue=venue.name(),
+                    month=f"{month:%Y-%m}"))
     return schedule
 
 
@@ -54,7 +62,6 @@ def as_pdf(venue_code, month):
     schedule = load_published(venue_code, month)
     version = poster_version(schedule)
     if version is None:
-        abort(404, description=_("The poster of this schedule is being prepared; try again in a "
-                                 "minute."))
+        not_found(_("The poster of this schedule is being prepared; try again in a minute."))
     return send_file(io.BytesIO(read_version(version)), mimetype="application/pdf",
                      download_name=f"{venue_code}-{month:%Y-%m}.pdf", max_age=60)
