@@ -135,7 +135,8 @@ def docx_template() -> bytes:
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "Noto Sans", Pt(10.5)
     head = doc.add_table(rows=1, cols=3)
-    for cell, text in zip(head.rows[0].cells, ("{{ h.name_kk }}", "{{ emblem }}", "{{ h.name_ru }}")):
+    for cell, text in zip(head.rows[0].cells, ("{{ h.name_kk }}", "{{ emblem }}", "{{ h.name_ru }}"),
+                          strict=True):
         cell.paragraphs[0].add_run(text).bold = True
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     req = doc.add_paragraph("{{ h.address }} · {{ L.bin }} {{ h.bin }} · {{ L.phone }} {{ h.phone }}"
@@ -153,8 +154,8 @@ def docx_template() -> bytes:
     for row, (label, value) in zip(facts.rows, (
             ("reception_date", "{{ rec_date }}"), ("reception_time", "{{ c.reception.time }}"),
             ("place", "{{ c.reception.place }}"), ("official", "{{ c.reception.official_name }}"),
-            ("position", "{{ c.reception.official_position }}"))):
-        row.cells[0].text = "{{ L.%s }}" % label
+            ("position", "{{ c.reception.official_position }}")), strict=True):
+        row.cells[0].text = "{{ L." + label + " }}"
         row.cells[1].paragraphs[0].add_run(value).bold = True
     doc.add_paragraph("{{ L.bring_id }}")
     doc.add_paragraph("{{ c.signatory.position }}")

@@ -142,6 +142,33 @@ def test_qr_code_is_per_content_with_a_quiet_zone():
         qr_png("")
 
 
+def test_letter_qr_is_the_code_of_its_verification_url(renderer):
+    from io import BytesIO
+
+    import segno
+    from PIL import Image
+
+    from docflow.documents.qr import QUIET_ZONE, qr_data_url
+
+    context = samples.reply_letter("kk", number="ЕҢБ-2024-000777")
+    doc = renderer.render("reply_letter", context, language="kk", title="t")
+    assert qr_data_url(context["verification_url"]) in doc.html
+    image = Image.open(BytesIO(qr_png(context["verification_url"]))).convert("L")
+    expected = segno.make_qr(context["verification_url"], error="m", mask=0,
+                             boost_error=False).matrix
+    drawn = [tuple(int(image.getpixel((x + QUIET_ZONE, y + QUIET_ZONE)) == 0)
+                   for x in range(len(expected))) for y in range(len(expected))]
+    assert drawn == [tuple(row) for row in expected]
+
+
+def test_warm_up_renders_every_kind_once():
+    from docflow.documents import KINDS, get_renderer, warm_up
+
+    renderer = warm_up()
+    assert renderer is get_renderer()
+    assert set(renderer._versions) == set(KINDS)  # each kind rendered (and versioned) once
+
+
 def test_font_check_catches_a_font_other_than_dejavu_or_noto():
     liberation = HTML(string='<p style="font-family: \'Liberation Serif\'">Астана</p>').write_pdf()
     if "Liberation" not in " ".join(font_problems(liberation)):
