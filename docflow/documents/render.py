@@ -7,6 +7,7 @@ the Jinja environment with its compiled templates, the print stylesheet parsed o
 Nothing is fetched from outside: the URL fetcher accepts only ``data:`` URLs.
 """
 import base64
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -109,6 +110,10 @@ class Renderer:
                               url_fetcher=self.fetcher)
         self.image_cache = BoundedCache()
         self._versions: dict[str, str] = {}
+        # Web processes run threads (gunicorn gthread) and may render a schedule PDF in a
+        # request: the shared font configuration and image cache are not made for concurrent
+        # use, and rendering is CPU-bound under the GIL anyway, so renders take turns.
+        self._lock = threading.Lock()
 
     def template_name(self, kind: str) -> str:
         if kind not in contexts.KINDS:
@@ -149,10 +154,11 @@ class Renderer:
     def render(self, kind: str, context: dict, *, language: str, title: str,
                author: str = "docflow") -> RenderedDocument:
         html = self.render_html(kind, context, language=language, title=title, author=author)
-        document = HTML(string=html, url_fetcher=self.fetcher).render(
-            font_config=self.font_config, stylesheets=[self.stylesheet],
-            cache=self.image_cache, **self.pdf_options)
-        pdf = document.write_pdf(**self.pdf_options)
+        with self._lock:
+            document = HTML(string=html, url_fetcher=self.fetcher).render(
+                font_config=self.font_config, stylesheets=[self.stylesheet],
+                cache=self.image_cache, **self.pdf_options)
+            pdf = document.write_pdf(**self.pdf_options)
         return RenderedDocument(
             pdf=pdf, html=html, template=f"documents/{self.template_name(kind)}",
             template_version=self.template_version(kind), data_hash=data_hash(context),
@@ -163,12 +169,16 @@ class Renderer:
 _renderer: Renderer | None = None
 
 
+_renderer_lock = threading.Lock()
+
+
 def get_renderer() -> Renderer:
     """The process's warm renderer, built on first use (a worker pays the start-up once)."""
     global _renderer
-    if _renderer is None:
-        _renderer = Renderer()
-    return _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            _renderer = Renderer()
+        return _renderer
 
 
 def render_pdf(kind: str, context: dict, *, language: str, title: str,

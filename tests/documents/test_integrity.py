@@ -174,3 +174,19 @@ def test_font_check_catches_a_font_other_than_dejavu_or_noto():
     if "Liberation" not in " ".join(font_problems(liberation)):
         pytest.skip("Liberation fonts not installed: nothing to substitute")
     assert any("is not DejaVu or Noto" in p for p in font_problems(liberation))
+
+
+def test_threads_sharing_the_renderer_get_their_own_documents(renderer):
+    from concurrent.futures import ThreadPoolExecutor
+
+    numbers = [f"ЕҢБ-2024-{i:06d}" for i in range(4)]
+
+    def one(number):
+        context = samples.reply_letter("kk", number=number)
+        return number, renderer.render("reply_letter", context, language="kk", title=number)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one, numbers))
+    for number, doc in results:
+        assert doc.data_hash == data_hash(samples.reply_letter("kk", number=number))
+        assert number in pdf_text(doc.pdf)
