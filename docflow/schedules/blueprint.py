@@ -2,7 +2,8 @@
 login-free pages under /schedules (R8)."""
 from flask import Blueprint
 
-from . import display, management as m
+from . import display
+from . import management as m
 
 bp = Blueprint("schedules", __name__, url_prefix="/manage/schedules")
 bp.add_url_rule("/", "index", m.index, methods=["GET", "POST"])

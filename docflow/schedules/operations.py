@@ -11,11 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..engine.content import create_item, flush_item, touch
-from ..engine.events import item_event
 from ..engine.errors import PermissionDenied
+from ..engine.events import item_event
 from ..engine.security import can
 from ..engine.workflow import transition
-from ..engine.workflow import transition as do_transition
 from ..extensions import db
 from ..jobs import enqueue
 from ..reference.models import Venue
@@ -123,7 +122,7 @@ def publish(schedule: Schedule, actor):
 
 
 @item_event.connect
-def after_transition(item, *, event: str, actor, entry=None, transition=None, **_kw) -> None:
+def after_transition(item, *, event: str, actor, **payload) -> None:
     """In the transaction of a schedule's transition, whoever fired it and from where:
 
     * approve — who approved and when, and the R7-1 list with its acknowledgment (from the
@@ -133,20 +132,21 @@ def after_transition(item, *, event: str, actor, entry=None, transition=None, **
     """
     if event != "transitioned" or not isinstance(item, Schedule):
         return
-    if transition == "approve":
+    name, entry = payload.get("transition"), payload.get("entry")
+    if name == "approve":
         data = entry.data or {}
         item.approved_by_id, item.approved_at = getattr(actor, "id", None), entry.at
         item.r71_gaps = list(data.get("r71_gaps") or [])
         item.r71_acknowledged = bool(item.r71_gaps and data.get("acknowledged"))
         item.r71_reason = data.get("acknowledgment_reason") if item.r71_acknowledged else None
         flush_item(item)
-    elif transition == "publish":
+    elif name == "publish":
         item.published_at = entry.at
         flush_item(item)
         older = previous_published(item)
         if older is not None and older.state == "published":
-            do_transition(older, "supersede", actor,
-                          _("Replaced by version %(number)s.", number=item.number))
+            transition(older, "supersede", actor,
+                       _("Replaced by version %(number)s.", number=item.number))
         enqueue("docflow.schedules.jobs.render_poster", item.id, queue="documents",
                 key=f"poster:{item.id}", title=f"poster {item.title}")
 
