@@ -1,0 +1,583 @@
+"""The catalog: filtered, faceted, paginated search with full text in Kazakh and Russian (issue 4).
+
+The application registers, per content type, which columns are facets (and so filters), which
+other filters and sort keys exist, and which fields feed the full text::
+
+    catalog.register(type="appeal",
+                     text=lambda a: [a.subject, a.text, a.registration_number, a.last_name],
+                     facets={"channel": Appeal.channel, "venue": Appeal.venue_id},
+                     filters={"overdue": lambda values, user: overdue_clause()},
+                     sorts={"registered": Appeal.registered_on})
+
+    search(user, q=, type=, filters=, facets=, sort=, page=, per_page=) -> SearchResult
+    count(user, q=, type=, filters=)                 # one COUNT, for counters
+    reindex_item(item); reindex_all(type=None)       # keep / rebuild the full-text index
+    save_search(user, name, **query); saved_searches(user); saved_counters(user)
+    delete_saved_search(user, search_id)
+
+**Permissions are applied at query time**: the list, the total and every facet count carry
+:func:`~docflow.engine.security.visible_filter`, so a restricted item (R11) an uncleared user
+may not see is neither listed nor counted, and nothing is re-indexed when roles change.
+
+**Full text, the same on both backends.** The words of an item (its title, the registered text
+fields, the extracted text of the latest version of each of its files) are normalized here, in
+Python — NFKC, lower case (Kazakh ә ғ қ ң ө ұ ү һ і included, whatever the database's locale),
+split into runs of letters and digits, each kept once — and stored in ``engine_catalog_text``.
+SQLite indexes them with FTS5 (``unicode61 remove_diacritics 0``), PostgreSQL with a generated
+``tsvector`` column (configuration ``simple``: no stemming, which PostgreSQL lacks for Kazakh)
+and a GIN index. The user's query is normalized the same way, so every query word is
+prefix-matched, all words are required, and quotes, operators, ``*`` or ``:`` in the query are
+mere separators: they cannot reach either query language. The index is kept in step in the
+writer's transaction by the engine's ``item_event`` signal (created, transitioned, file_added)
+and by :func:`reindex_item`, which the application calls after editing indexed fields.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import DDL, and_, bindparam, event, func, literal_column, select, table
+
+from ..extensions import db
+from .content import Item, utcnow
+from .errors import EngineError
+from .events import item_event
+from .files import EngineFile, FileVersion
+from .i18n import _
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 12
+MAX_WORD_CHARS = 64       # longer runs (hashes, base64) are not words anyone types
+MAX_PAGE = 500            # offset pagination; beyond it the reader should narrow the search
+MAX_PER_PAGE = 100
+MAX_FILTER_VALUES = 50
+MAX_FACET_VALUES = 50
+MAX_NAME_CHARS = 100
+MAX_INDEX_CHARS = 500_000  # far below PostgreSQL's 1 MB tsvector limit
+INDEXED_EVENTS = ("created", "transitioned", "file_added")
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+class CatalogError(EngineError):
+    """A search the catalog cannot run as asked (bad query, page, facet, sort); the message
+    says what to change."""
+
+    status = 400
+
+
+# -- words ---------------------------------------------------------------------------------------
+
+def words_of(text: str | None) -> list[str]:
+    """The searchable words of ``text``: NFKC, lower-cased, runs of letters and digits."""
+    if not text:
+        return []
+    return _WORD.findall(unicodedata.normalize("NFKC", str(text)).lower())
+
+
+def index_words(parts: Iterable[str | None]) -> str:
+    """The document stored in the index: each word once, in order of appearance."""
+    seen: dict[str, None] = {}
+    size = 0
+    for part in parts:
+        for word in words_of(part):
+            if len(word) > MAX_WORD_CHARS or word in seen:
+                continue
+            size += len(word) + 1
+            if size > MAX_INDEX_CHARS:
+                return " ".join(seen)
+            seen[word] = None
+    return " ".join(seen)
+
+
+def query_words(q: str | None) -> list[str]:
+    """The words of a user's query, checked; raises :class:`CatalogError` with advice."""
+    if q is None or not q.strip():
+        return []
+    if len(q) > MAX_QUERY_CHARS:
+        raise CatalogError(_("The search text is too long: at most %(n)s characters.",
+                             n=MAX_QUERY_CHARS))
+    found = list(dict.fromkeys(words_of(q)))
+    if not found:
+        raise CatalogError(_("The search text has no letters or digits to look for."))
+    if len(found) > MAX_QUERY_WORDS:
+        raise CatalogError(_("Search for at most %(n)s words at a time.", n=MAX_QUERY_WORDS))
+    if any(len(w) > MAX_WORD_CHARS for w in found):
+        raise CatalogError(_("A search word is too long: at most %(n)s characters.",
+                             n=MAX_WORD_CHARS))
+    return found
+
+
+# -- the index table -----------------------------------------------------------------------------
+
+class CatalogText(db.Model):
+    """The normalized words of one item; the database's full-text index is built on ``words``."""
+
+    __tablename__ = "engine_catalog_text"
+
+    item_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
+    words = db.Column(db.Text, nullable=False, default="")
+    indexed_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+#: DDL beyond the model, per dialect (the Alembic migration must run the same statements).
+#: SQLite: an external-content FTS5 table kept in step by triggers; PostgreSQL: a generated
+#: tsvector column and its GIN index.
+FULLTEXT_DDL = {
+    "sqlite": [
+        """CREATE VIRTUAL TABLE engine_catalog_fts USING fts5(
+               words, content='engine_catalog_text', content_rowid='item_id',
+               tokenize='unicode61 remove_diacritics 0')""",
+        """CREATE TRIGGER engine_catalog_text_ai AFTER INSERT ON engine_catalog_text BEGIN
+               INSERT INTO engine_catalog_fts(rowid, words) VALUES (new.item_id, new.words);
+           END""",
+        """CREATE TRIGGER engine_catalog_text_ad AFTER DELETE ON engine_catalog_text BEGIN
+               INSERT INTO engine_catalog_fts(engine_catalog_fts, rowid, words)
+               VALUES ('delete', old.item_id, old.words);
+           END""",
+        """CREATE TRIGGER engine_catalog_text_au AFTER UPDATE ON engine_catalog_text BEGIN
+               INSERT INTO engine_catalog_fts(engine_catalog_fts, rowid, words)
+               VALUES ('delete', old.item_id, old.words);
+               INSERT INTO engine_catalog_fts(rowid, words) VALUES (new.item_id, new.words);
+           END""",
+    ],
+    "postgresql": [
+        """ALTER TABLE engine_catalog_text ADD COLUMN tsv tsvector
+               GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, words)) STORED""",
+        "CREATE INDEX ix_engine_catalog_text_tsv ON engine_catalog_text USING gin (tsv)",
+    ],
+}
+#: DDL to undo FULLTEXT_DDL (a migration's downgrade), per dialect.
+FULLTEXT_DROP = {
+    "sqlite": ["DROP TRIGGER IF EXISTS engine_catalog_text_au",
+               "DROP TRIGGER IF EXISTS engine_catalog_text_ad",
+               "DROP TRIGGER IF EXISTS engine_catalog_text_ai",
+               "DROP TABLE IF EXISTS engine_catalog_fts"],
+    "postgresql": ["DROP INDEX IF EXISTS ix_engine_catalog_text_tsv",
+                   "ALTER TABLE engine_catalog_text DROP COLUMN IF EXISTS tsv"],
+}
+for _dialect, _statements in FULLTEXT_DDL.items():
+    for _sql in _statements:
+        event.listen(CatalogText.__table__, "after_create",
+                     DDL(_sql).execute_if(dialect=_dialect))
+for _sql in FULLTEXT_DROP["sqlite"]:
+    event.listen(CatalogText.__table__, "before_drop", DDL(_sql).execute_if(dialect="sqlite"))
+
+_fts = table("engine_catalog_fts")
+_text_table = CatalogText.__table__
+
+
+def text_match(words: Sequence[str]):
+    """SQL: the item's indexed words contain every word of ``words`` as a prefix."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # words hold only letters and digits: nothing in them is tsquery syntax
+        tsquery = " & ".join(f"'{w}':*" for w in words)
+        hits = select(_text_table.c.item_id).where(literal_column("engine_catalog_text.tsv").op(
+            "@@")(func.to_tsquery("simple", bindparam("catalog_q", tsquery))))
+    else:
+        fts_query = " ".join(f'"{w}"*' for w in words)
+        hits = select(literal_column("rowid")).select_from(_fts).where(
+            literal_column("engine_catalog_fts").op("MATCH")(bindparam("catalog_q", fts_query)))
+    return Item.id.in_(hits)
+
+
+# -- registration --------------------------------------------------------------------------------
+
+FilterFn = Callable[[list[str], Any], Any]  # (values, user) -> SQL condition
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the catalog knows of one content type."""
+
+    type: str
+    text: Callable[[Item], Iterable[str | None]]
+    facets: dict[str, Any]
+    filters: dict[str, FilterFn]
+    sorts: dict[str, Any]
+
+
+#: Facets and sorts every type has.
+COMMON_FACETS = {"type": Item.type, "state": Item.state}
+COMMON_SORTS = {"modified": Item.modified_at, "created": Item.created_at, "title": Item.title}
+
+_registry: dict[str, Registration] = {}
+
+
+def register(type: str, *, text: Callable[[Item], Iterable[str | None]] | None = None,
+             facets: dict[str, Any] | None = None, filters: dict[str, FilterFn] | None = None,
+             sorts: dict[str, Any] | None = None) -> Registration:
+    """Register (or replace) a content type's catalog fields. Idempotent.
+
+    ``facets`` maps a name to a column of the type's model or of ``Item``: it is counted and can
+    be filtered on (values compared for equality, several values of one facet OR'ed).
+    ``filters`` maps a name to ``fn(values: list[str], user) -> SQL condition`` for filters that
+    are not plain columns ("overdue", "mine"). ``sorts`` adds sort keys to modified/created/title.
+    """
+    all_facets = {**COMMON_FACETS, **(facets or {})}
+    both = set(all_facets) & set(filters or {})
+    if both:
+        raise ValueError(f"Catalog type {type!r}: {', '.join(sorted(both))} is both a facet "
+                         f"and a filter.")
+    reg = Registration(type, text or (lambda item: ()), all_facets, dict(filters or {}),
+                       {**COMMON_SORTS, **(sorts or {})})
+    _registry[type] = reg
+    return reg
+
+
+def unregister(type: str) -> None:
+    _registry.pop(type, None)
+
+
+def registration(type: str) -> Registration:
+    try:
+        return _registry[type]
+    except KeyError:
+        raise CatalogError(_("There is no search for items of the type %(type)s.",
+                             type=type)) from None
+
+
+def _common() -> Registration:
+    return Registration("*", lambda item: (), dict(COMMON_FACETS), {}, dict(COMMON_SORTS))
+
+
+# -- indexing ------------------------------------------------------------------------------------
+
+def file_texts(item: Item) -> list[str]:
+    """The extracted text of the latest version of each of the item's files (one query)."""
+    latest = (select(FileVersion.file_id, func.max(FileVersion.number).label("number"))
+              .join(EngineFile, EngineFile.id == FileVersion.file_id)
+              .where(EngineFile.item_id == item.id).group_by(FileVersion.file_id).subquery())
+    rows = db.session.execute(select(FileVersion.text).join(latest, and_(
+        FileVersion.file_id == latest.c.file_id, FileVersion.number == latest.c.number))
+        .order_by(FileVersion.file_id)).scalars()
+    return [t for t in rows if t]
+
+
+def reindex_item(item: Item) -> CatalogText | None:
+    """Write the item's words to the index in the current transaction. Flushes, never commits.
+
+    Call it after editing fields that feed the full text; creation, transitions and new file
+    versions re-index by themselves. Types not registered with the catalog are skipped.
+    """
+    reg = _registry.get(item.type)
+    if reg is None or item.id is None:
+        return None
+    words = index_words([item.title, *reg.text(item), *file_texts(item)])
+    row = db.session.get(CatalogText, item.id)
+    if row is None:
+        row = CatalogText(item_id=item.id, words=words)
+        db.session.add(row)
+    elif row.words != words:
+        row.words = words
+    db.session.flush()
+    return row
+
+
+def reindex_all(type: str | None = None, *, batch: int = 500,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index of every item of the registered types (or of ``type``); commits per
+    batch. Returns the number of items indexed."""
+    types = [registration(type).type] if type else sorted(_registry)
+    if not types:
+        return 0
+    stale = select(Item.id).where(Item.type.in_(types))
+    db.session.execute(_text_table.delete().where(_text_table.c.item_id.in_(stale)))
+    db.session.commit()
+    done, last_id = 0, 0
+    while True:
+        items = db.session.execute(select(Item).where(Item.type.in_(types), Item.id > last_id)
+                                   .order_by(Item.id).limit(batch)).scalars().all()
+        if not items:
+            break
+        for item in items:
+            reindex_item(item)
+        db.session.commit()
+        done += len(items)
+        last_id = items[-1].id
+        if progress:
+            progress(done)
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(db.text(
+            "INSERT INTO engine_catalog_fts(engine_catalog_fts) VALUES ('rebuild')"))
+        db.session.commit()
+    return done
+
+
+@item_event.connect
+def _on_item_event(item, *, event: str, **payload) -> None:
+    if event in INDEXED_EVENTS and item.type in _registry:
+        reindex_item(item)
+
+
+# -- search --------------------------------------------------------------------------------------
+
+class FacetCount(NamedTuple):
+    value: Any
+    count: int
+
+
+@dataclass
+class SearchResult:
+    items: list
+    total: int
+    facets: dict[str, list[FacetCount]]
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < min(self.pages, MAX_PAGE)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A checked search: what :func:`search`, :func:`count` and saved searches run."""
+
+    words: tuple[str, ...]
+    type: str | None
+    filters: dict[str, list] = field(default_factory=dict)
+    sort: str = "-modified"
+
+    def as_json(self, q: str | None) -> dict:
+        return {"q": q or "", "type": self.type, "filters": self.filters, "sort": self.sort}
+
+
+def prepare(*, q: str | None = None, type: str | None = None, filters: dict | None = None,
+            sort: str = "-modified") -> Query:
+    """Check a query's parts; raises :class:`CatalogError` naming what is wrong."""
+    reg = registration(type) if type else _common()
+    words = tuple(query_words(q))
+    checked: dict[str, list] = {}
+    for name, values in (filters or {}).items():
+        if isinstance(values, (str, int)) or values is None:
+            values = [values]
+        values = [v for v in values if v not in (None, "")]
+        if not values:
+            continue
+        if len(values) > MAX_FILTER_VALUES:
+            raise CatalogError(_("Choose at most %(n)s values of %(facet)s.",
+                                 n=MAX_FILTER_VALUES, facet=name))
+        if name in reg.facets:
+            checked[name] = [_coerce(reg.facets[name], name, v) for v in values]
+        elif name in reg.filters:
+            checked[name] = [str(v)[:MAX_NAME_CHARS] for v in values]
+        else:
+            raise CatalogError(_("Unknown filter %(facet)s; use one of: %(names)s.",
+                                 facet=str(name)[:MAX_NAME_CHARS],
+                                 names=", ".join(sorted({*reg.facets, *reg.filters}))))
+    key = (sort or "-modified").removeprefix("-")
+    if key not in reg.sorts:
+        raise CatalogError(_("Unknown sort order %(sort)s; use one of: %(names)s.",
+                             sort=str(sort)[:MAX_NAME_CHARS], names=", ".join(sorted(reg.sorts))))
+    return Query(words, type, checked, sort or "-modified")
+
+
+def _coerce(column, name: str, value):
+    try:
+        python_type = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return value
+    if isinstance(value, python_type):
+        return value
+    try:
+        if python_type is bool:
+            return str(value).lower() in ("1", "true", "yes", "on")
+        return python_type(str(value).strip())
+    except (TypeError, ValueError):
+        raise CatalogError(_("%(value)s is not a possible value of %(facet)s.",
+                             value=str(value)[:MAX_NAME_CHARS], facet=name)) from None
+
+
+def _model(query: Query):
+    if query.type is None:
+        return Item
+    from .core import current_engine
+    return current_engine().content_type(query.type).model
+
+
+def _conditions(user, query: Query, *, skip: str | None = None) -> list:
+    """Every condition of the query; ``skip`` leaves out one facet's own filter, so a facet
+    counts what choosing another of its values would add (values of one facet are OR'ed)."""
+    from .security import visible_filter
+
+    reg = registration(query.type) if query.type else _common()
+    conds = [visible_filter(user, "view", query.type)]
+    if query.type is not None:
+        conds.append(Item.type == query.type)
+    if query.words:
+        conds.append(text_match(query.words))
+    for name, values in query.filters.items():
+        if name == skip:
+            continue
+        if name in reg.facets:
+            conds.append(reg.facets[name].in_(values))
+        else:
+            conds.append(reg.filters[name](values, user))
+    return conds
+
+
+def _check_page(page, per_page) -> tuple[int, int]:
+    try:
+        page, per_page = int(page), int(per_page)
+    except (TypeError, ValueError):
+        raise CatalogError(_("The page number must be a whole number.")) from None
+    if page < 1:
+        raise CatalogError(_("Pages are numbered from 1."))
+    if page > MAX_PAGE:
+        raise CatalogError(_("Only the first %(n)s pages of results can be shown; narrow the "
+                             "search with more words or filters.", n=MAX_PAGE))
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise CatalogError(_("Show between 1 and %(n)s results a page.", n=MAX_PER_PAGE))
+    return page, per_page
+
+
+def search(user, *, q: str | None = None, type: str | None = None, filters: dict | None = None,
+           facets: Sequence[str] = (), sort: str = "-modified", page: int = 1,
+           per_page: int = 20) -> SearchResult:
+    """One page of the items ``user`` may view that match, the total, and facet counts.
+
+    Statements: one for the page (plus one for the items' places), one COUNT, one per facet —
+    whatever the number of results. Raises :class:`CatalogError` for input it cannot run.
+    """
+    query = prepare(q=q, type=type, filters=filters, sort=sort)
+    page, per_page = _check_page(page, per_page)
+    return run(user, query, facets=facets, page=page, per_page=per_page)
+
+
+def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
+        per_page: int = 20) -> SearchResult:
+    """Run a prepared query (see :func:`search`)."""
+    reg = registration(query.type) if query.type else _common()
+    unknown = [f for f in facets if f not in reg.facets]
+    if unknown:
+        raise CatalogError(_("Unknown facet %(facet)s; use one of: %(names)s.",
+                             facet=str(unknown[0])[:MAX_NAME_CHARS],
+                             names=", ".join(sorted(reg.facets))))
+    model = _model(query)
+    conds = _conditions(user, query)
+    key = query.sort.removeprefix("-")
+    column = reg.sorts[key]
+    desc = query.sort.startswith("-")
+    order = [column.desc() if desc else column.asc(), Item.id.desc() if desc else Item.id.asc()]
+    items = db.session.execute(select(model).where(*conds).order_by(*order)
+                               .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    total = db.session.execute(select(func.count()).select_from(model).where(*conds)).scalar()
+    counts = {}
+    for name in dict.fromkeys(facets):
+        col = reg.facets[name]
+        n = func.count()
+        rows = db.session.execute(
+            select(col, n).select_from(model).where(*_conditions(user, query, skip=name))
+            .group_by(col).order_by(n.desc(), col).limit(MAX_FACET_VALUES)).all()
+        counts[name] = [FacetCount(value, int(c)) for value, c in rows]
+    return SearchResult(items, int(total or 0), counts, page, per_page)
+
+
+def count(user, *, q: str | None = None, type: str | None = None,
+          filters: dict | None = None) -> int:
+    """How many items ``user`` may view match (one COUNT statement)."""
+    query = prepare(q=q, type=type, filters=filters)
+    return _count(user, query)
+
+
+def _count(user, query: Query) -> int:
+    model = _model(query)
+    return int(db.session.execute(select(func.count()).select_from(model)
+                                  .where(*_conditions(user, query))).scalar() or 0)
+
+
+# -- saved searches ------------------------------------------------------------------------------
+
+class SavedSearch(db.Model):
+    """A user's named search ("my overdue"), kept as the query's JSON."""
+
+    __tablename__ = "engine_saved_search"
+    __table_args__ = (db.UniqueConstraint("user_id", "name", name="uq_engine_saved_search_name"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    name = db.Column(db.String(MAX_NAME_CHARS), nullable=False)
+    query = db.Column(db.JSON, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    @property
+    def q(self) -> str:
+        return (self.query or {}).get("q") or ""
+
+    @property
+    def filters(self) -> dict:
+        return (self.query or {}).get("filters") or {}
+
+    @property
+    def sort(self) -> str:
+        return (self.query or {}).get("sort") or "-modified"
+
+    @property
+    def type(self) -> str | None:
+        return (self.query or {}).get("type")
+
+    def prepared(self) -> Query:
+        return prepare(q=self.q, type=self.type, filters=self.filters, sort=self.sort)
+
+
+def save_search(user, name: str, *, q: str | None = None, type: str | None = None,
+                filters: dict | None = None, sort: str = "-modified") -> SavedSearch:
+    """Save (or, under an existing name, replace) a search of ``user``. Flushes."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise CatalogError(_("Give the search a name."))
+    if len(name) > MAX_NAME_CHARS:
+        raise CatalogError(_("A search name has at most %(n)s characters.", n=MAX_NAME_CHARS))
+    query = prepare(q=q, type=type, filters=filters, sort=sort)
+    data = query.as_json(" ".join(query.words))
+    row = db.session.execute(select(SavedSearch).where(
+        SavedSearch.user_id == user.id, SavedSearch.name == name)).scalar_one_or_none()
+    if row is None:
+        row = SavedSearch(user_id=user.id, name=name, query=data)
+        db.session.add(row)
+    else:
+        row.query = data
+    db.session.flush()
+    return row
+
+
+def saved_searches(user, type: str | None = None) -> list[SavedSearch]:
+    stmt = select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
+    rows = db.session.execute(stmt).scalars().all()
+    return [r for r in rows if type is None or r.type == type]
+
+
+def saved_counters(user, type: str | None = None) -> list[tuple[SavedSearch, int | None]]:
+    """Each saved search with how many items ``user`` may view match it now (one COUNT each);
+    None for a search that can no longer run (a filter the application dropped)."""
+    out = []
+    for saved in saved_searches(user, type):
+        try:
+            out.append((saved, _count(user, saved.prepared())))
+        except CatalogError:
+            out.append((saved, None))
+    return out
+
+
+def delete_saved_search(user, search_id: int) -> bool:
+    """Delete one of ``user``'s saved searches; False if it is not theirs or does not exist."""
+    row = db.session.get(SavedSearch, search_id)
+    if row is None or row.user_id != user.id:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
