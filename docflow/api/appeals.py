@@ -1,22 +1,32 @@
 """Appeals through API v1 (DESIGN §5, contract): intake, reading, listing, transitions."""
 import marshmallow as ma
-from flask import g
+from flask import Response, g, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import or_
 
-from ..engine.audit import audit_view
+from ..engine.audit import audit_download, audit_view
 from ..engine.errors import TransitionRefused
+from ..engine.files import FileVersion, files_of, read_version
 from ..engine.security import visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
+from ..reception import briefs, replies
 from ..reception.intake import CHANNELS, IntakeSchema
 from ..reception.models import Appeal
 from ..reception.operations import IntakeError, redirect, register_or_find
 from ..reception.policy import may_register
 from ..reception.queries import deadlines, overdue_clause
+from ..reception.receptions import (
+                                    OUTCOMES,
+                                    CaseworkError,
+                                    reception_of,
+                                    record_held,
+                                    record_no_show,
+)
+from ..reception.replies import VIA, is_late
 from ..reference.models import Venue
 from .core import PREFIX, invalid, token_required
 
@@ -59,8 +69,21 @@ class AppealDetailSchema(AppealSchema):
     history = ma.fields.Method("_history")
     deadlines = ma.fields.Method("_deadlines")
     allowed_transitions = ma.fields.Method("_allowed")
-    reception = ma.fields.Constant(None, allow_none=True, metadata={
-        "description": "date, time and official once the reception is set"})
+    reception = ma.fields.Method("_reception", allow_none=True, metadata={
+        "description": "date, time and official once the reception is set (R28, R29)"})
+    replied_on = ma.fields.Date(allow_none=True)
+    reply_late = ma.fields.Function(is_late, metadata={
+        "description": "the reply was sent after reply_due (R29)"})
+
+    def _reception(self, a):
+        where = reception_of(a)
+        if where is None:
+            return None
+        official = where["official"]
+        return {"date": where["date"].isoformat(), "time": where["time"],
+                "official": None if official is None else {
+                    "code": official.code, "name_kk": official.full_name("kk"),
+                    "name_ru": official.full_name("ru")}}
 
     def _applicant(self, a):
         return {"kind": a.applicant_kind, "iin": a.iin, "bin": a.bin,
@@ -103,6 +126,41 @@ class TransitionArgs(ma.Schema):
                                validate=ma.validate.Length(max=5000))
     body = ma.fields.String(load_default=None, allow_none=True,
                             validate=ma.validate.Length(max=32))
+    entry_id = ma.fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "approve: the published schedule entry (default: the brief's proposal)"})
+    via = ma.fields.String(load_default=None, allow_none=True,
+                           validate=ma.validate.OneOf(VIA), metadata={
+                               "description": "send_reply / send_refusal: email or post"})
+    outcome = ma.fields.String(load_default=None, allow_none=True,
+                               validate=ma.validate.OneOf(OUTCOMES), metadata={
+                                   "description": "mark_held: the reception's outcome"})
+
+
+class VersionSchema(ma.Schema):
+    number = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    media_type = ma.fields.String()
+    size = ma.fields.Integer()
+    created_at = ma.fields.Function(lambda v: v.created_at.isoformat() + "Z",
+                                    metadata={"format": "date-time"})
+    generated = ma.fields.Boolean()
+    filename = ma.fields.String(attribute="original_name")
+    template_version = ma.fields.Function(lambda v: (v.meta or {}).get("template_version"),
+                                          allow_none=True)
+    data_hash = ma.fields.Function(lambda v: (v.meta or {}).get("data_hash"), allow_none=True)
+    download = ma.fields.Function(lambda v: url_for(
+        "api_appeals.AppealDocumentDownload", appeal_id=v.file.item_id, version_id=v.id,
+        _external=True))
+
+
+class DocumentSchema(ma.Schema):
+    name = ma.fields.String()
+    created_at = ma.fields.Function(lambda f: f.created_at.isoformat() + "Z")
+    versions = ma.fields.List(ma.fields.Nested(VersionSchema))
+
+
+class DocumentList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(DocumentSchema))
 
 
 def visible_appeal(appeal_id: int) -> Appeal:
@@ -180,11 +238,11 @@ class AppealTransitions(MethodView):
         """Fire a workflow transition: 403 (role), 409 (state or condition), 422 (input)."""
         appeal = visible_appeal(appeal_id)
         try:
-            if args["name"] == "redirect":
-                redirect(appeal, g.api_user, args.get("comment") or "", args.get("body") or "")
-            else:
-                transition(appeal, args["name"], g.api_user, args.get("comment"))
+            fire(appeal, args)
             db.session.commit()
+        except CaseworkError as exc:
+            db.session.rollback()
+            invalid({exc.field: [str(exc)]})
         except TransitionRefused as exc:
             db.session.rollback()
             if exc.status == 422:
@@ -194,3 +252,51 @@ class AppealTransitions(MethodView):
             db.session.rollback()
             invalid(exc.errors)
         return appeal
+
+
+def fire(appeal: Appeal, args: dict) -> None:
+    """Transitions with more to do than the state change go through their operations."""
+    name, comment, user = args["name"], args.get("comment"), g.api_user
+    if name == "redirect":
+        redirect(appeal, user, comment or "", args.get("body") or "")
+    elif name == "approve":
+        briefs.approve(appeal, user, args.get("entry_id"), comment)
+    elif name == "refuse":
+        briefs.refuse(appeal, user, comment or "")
+    elif name in ("send_reply", "send_refusal") and args.get("via"):
+        replies.send_reply(appeal, user, args["via"])
+    elif name == "mark_held" and args.get("outcome"):
+        record_held(appeal, user, outcome=args["outcome"], notes=comment or "")
+    elif name == "mark_no_show":
+        record_no_show(appeal, user, comment or "")
+    else:
+        transition(appeal, name, user, comment,
+                   **{k: args[k] for k in ("via", "outcome") if args.get(k)})
+
+
+@blp.route("/<int:appeal_id>/documents")
+class AppealDocuments(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, DocumentList)
+    def get(self, appeal_id):
+        """The case file's documents and their versions, each with a download URL (DESIGN §5)."""
+        return {"items": files_of(visible_appeal(appeal_id))}
+
+
+@blp.route("/<int:appeal_id>/documents/<int:version_id>")
+class AppealDocumentDownload(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, description="The version's bytes, with its media type")
+    def get(self, appeal_id, version_id):
+        """Download one version of a document of the case file (audited)."""
+        appeal = visible_appeal(appeal_id)
+        version = db.session.get(FileVersion, version_id)
+        if version is None or version.file.item_id != appeal.id:
+            smorest_abort(404, message=_("No such document version."))
+        audit_download(version, g.api_user)
+        db.session.commit()
+        return Response(read_version(version), mimetype=version.media_type, headers={
+            "Content-Disposition": f'attachment; filename="{version.safe_name}"',
+            "X-Checksum-SHA256": version.sha256})

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..calendar.store import current_calendar
 from ..engine.content import utcnow
+from ..engine.security import roles_on
 from ..engine.workflow import transition
 from ..extensions import db
 from ..reference.models import Official
@@ -141,6 +142,8 @@ def approve(appeal: Appeal, actor, entry_id=None, comment: str | None = None):
     if not entry_id:
         proposal = proposal_of(appeal)
         entry_id = proposal.entry_id if proposal else None
+    if appeal.state != "brief_ready" or not roles_on(actor, appeal) & {"head", "deputy"}:
+        transition(appeal, "approve", actor, comment, entry_id=entry_id)  # refuses, saying why
     entry = published_entry(appeal, entry_id)
     if entry is None:
         raise CaseworkError("entry_id", _("Choose a published reception of this body at this "

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..auth.models import User
 from ..engine.content import utcnow
 from ..engine.files import add_file_version
-from ..engine.security import grant, revoke
+from ..engine.security import grant
 from ..engine.workflow import transition
 from ..extensions import db
 from ..reference.models import Body
