@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
-        clean bench-intake bench-documents bench-reports bench-load bench-scale
+        clean bench-intake bench-documents
 
 run: system-deps setup translations db demo
 	$(FLASK) serve --port $(PORT)
@@ -49,3 +49,14 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Benchmarks (not part of `make test`): each prints its figures as one JSON object, last line.
+bench-intake: system-deps-test setup translations
+	$(BIN)/python -m bench.intake
+
+bench-documents: setup translations
+	@if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-writer-nogui python3-uno >/dev/null; \
+	else echo "not root: LibreOffice must already be installed (libreoffice-writer-nogui python3-uno)"; fi
+	$(BIN)/pip install -q 'docxtpl>=0.18,<1' 'python-docx>=1.1,<2' 'unoserver>=3.0,<4'
+	$(BIN)/python -m bench.documents

@@ -51,11 +51,16 @@ def choose_responsible(body) -> User | None:
 
 def assign(appeal: Appeal, user: User | None, by: User | None, reason: str) -> None:
     """Make ``user`` responsible for ``appeal``, with a logged reason. Flushes, never commits."""
-    from ..engine.content import utcnow
-
     if not reason.strip():
         raise AssignmentError("A reassignment needs a reason.")
     appeal.responsible_id = user.id if user else None
+    log_assignment(appeal, by, reason)
+    db.session.flush()
+
+
+def log_assignment(appeal: Appeal, by: User | None, reason: str) -> None:
+    """Record who is responsible now, by whom and why (the appeal's responsible_id is set)."""
+    from ..engine.content import utcnow
+
     db.session.add(AssignmentLog(appeal_id=appeal.id, user_id=appeal.responsible_id,
                                  by_id=getattr(by, "id", None), at=utcnow(), reason=reason))
-    db.session.flush()

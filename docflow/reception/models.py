@@ -21,8 +21,9 @@ class Appeal(Item):
 
     # R25: registered the day it arrives, numbered per venue and year with no gaps
     registration_year = db.Column(db.Integer, nullable=False)
-    registration_seq = db.Column(db.Integer, nullable=False)
-    registration_number = db.Column(db.String(48), nullable=False, unique=True)
+    # set as the intake's last step (see operations.register_appeal); never NULL once committed
+    registration_seq = db.Column(db.Integer, nullable=True)
+    registration_number = db.Column(db.String(48), nullable=True, unique=True)
     received_at = db.Column(db.DateTime, nullable=False)  # UTC
     registered_on = db.Column(db.Date, nullable=False, index=True)
     registered_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)

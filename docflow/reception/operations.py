@@ -12,7 +12,7 @@ from ..engine.events import emit
 from ..engine.workflow import transition
 from ..extensions import db
 from ..reference.models import Body, Official, Venue
-from .assignment import assign, choose_responsible
+from .assignment import assign, choose_responsible, log_assignment
 from .intake import ELECTRONIC_CHANNELS, is_restricted
 from .models import Appeal
 from .numbering import format_number, next_number
@@ -63,8 +63,9 @@ def register_appeal(data: dict, actor) -> IntakeResult:
     """Register an appeal from loaded IntakeSchema data (R4, R11, R25, R29).
 
     A repeat of an electronic channel's external_id returns the existing appeal (created=False).
-    The registration number is taken in this transaction, after every check: an intake that
-    fails or rolls back burns no number (R25: no gaps).
+    The registration number is taken in this transaction, as its last step: an intake that
+    fails or rolls back burns no number (R25: no gaps), and concurrent intakes wait on the
+    venue's counter only for the moment between taking it and committing.
     """
     existing = find_existing(data["channel"], data.get("external_id"))
     if existing is not None:
@@ -98,7 +99,6 @@ def register_appeal(data: dict, actor) -> IntakeResult:
 
     applicant = data["applicant"]
     responsible = choose_responsible(body)
-    seq = next_number(venue.code, registered_on.year)
     appeal = create_item(
         Appeal, title=data["subject"], owner=actor, places=places_of(venue.id, body.id),
         restricted=is_restricted(applicant["citizenship"]), language=applicant["language"],
@@ -106,9 +106,8 @@ def register_appeal(data: dict, actor) -> IntakeResult:
         channel=data["channel"], external_id=data.get("external_id"), venue=venue, body=body,
         official=official, received_at=received_at.astimezone(UTC).replace(tzinfo=None),
         registered_on=registered_on, reply_due=reply_due,
-        registered_by_id=getattr(actor, "id", None),
-        registration_year=registered_on.year, registration_seq=seq,
-        registration_number=format_number(venue.code, registered_on.year, seq),
+        registered_by_id=getattr(actor, "id", None), responsible=responsible,
+        registration_year=registered_on.year,
         applicant_kind=applicant["kind"], iin=applicant.get("iin"), bin=applicant.get("bin"),
         organization=applicant.get("organization"), last_name=applicant["last_name"],
         first_name=applicant["first_name"], patronymic=applicant.get("patronymic"),
@@ -116,8 +115,14 @@ def register_appeal(data: dict, actor) -> IntakeResult:
         phone=applicant.get("phone"), email=applicant.get("email"),
         address=applicant.get("address"), subject=data["subject"], text=data["text"],
     )
-    assign(appeal, responsible, actor, "assigned on registration by the rule (R25)")
+    log_assignment(appeal, actor, "assigned on registration by the rule (R25)")
     emit("created", appeal, actor, key=f"created:{appeal.uid}")
+    # Last of all: the counter row stays locked from here to the commit, so concurrent intakes
+    # at the venue wait only for this update, not for the whole registration.
+    seq = next_number(venue.code, registered_on.year)
+    appeal.registration_seq = seq
+    appeal.registration_number = format_number(venue.code, registered_on.year, seq)
+    db.session.flush()
     return IntakeResult(appeal, created=True)
 
 

@@ -1,0 +1,52 @@
+"""Start what a benchmark needs — PostgreSQL, Redis, gunicorn in production mode — on loopback,
+and stop it afterwards. Shares the test session's server helpers."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.services import PostgresServer, RedisServer, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def production_env(pg: PostgresServer, redis: RedisServer, **extra) -> dict:
+    instance = tempfile.mkdtemp(prefix="docflow-bench-")
+    return {**os.environ, "DOCFLOW_ENV": "production", "SECRET_KEY": "bench",
+            "DATABASE_URL": pg.url(), "REDIS_URL": redis.url, "DOCFLOW_INSTANCE": instance,
+            "BLOB_STORE": os.path.join(instance, "blobs"), **extra}
+
+
+def flask(env: dict, *args: str) -> str:
+    result = subprocess.run([str(BIN / "flask"), "--app", "docflow", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+@contextmanager
+def production_stack(workers: int = 4, threads: int = 4):
+    """PostgreSQL + Redis + a migrated, demo-loaded database + gunicorn; yields (url, env)."""
+    pg, redis = PostgresServer().start(), RedisServer().start()
+    proc = None
+    try:
+        env = production_env(pg, redis)
+        flask(env, "db", "upgrade")
+        flask(env, "demo", "load")
+        port = free_port()
+        proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads",
+             str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+             "docflow:create_app()"], cwd=ROOT, env=env)
+        wait_for_port(port, timeout=60)
+        time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}", env
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(20)
+        redis.close()
+        pg.stop()
