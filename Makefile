@@ -35,8 +35,8 @@ translations: setup
 	$(BIN)/pybabel compile -d translations >/dev/null
 
 extract-messages: setup
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	PYTHONPATH=. $(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -k condition:2 -o translations/messages.pot .
+	$(BIN)/pybabel update --no-location -i translations/messages.pot -d translations --no-fuzzy-matching
 
 db: setup
 	$(FLASK) db upgrade
