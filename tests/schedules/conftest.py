@@ -1,9 +1,9 @@
 """Fixtures for the schedules area: the demo reference data and users, a month with known
 working days, and a factory that builds a schedule in any state through the operations.
 
-Speed: ``app`` is overridden here to start from a copy of one SQLite file made once per session
-with the schema and the demo data (``db.create_all()`` + ``load_demo()`` cost ~1 s a test);
-each test still gets its own database file, so nothing leaks between tests.
+Speed: ``app`` is overridden here: one app for the session, and before each test a fresh copy of
+one SQLite file made once with the schema and the demo data (``create_app()``, ``create_all()``
+and ``load_demo()`` cost about a second a test); each test starts from the same database.
 """
 import shutil
 from datetime import date, time
@@ -74,10 +74,20 @@ def _demo_database(tmp_path_factory):
     return folder / "test.sqlite3"
 
 
+@pytest.fixture(scope="session")
+def _schedules_app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("schedules-app")
+    return create_app(_config(folder)), folder / "test.sqlite3"
+
+
 @pytest.fixture
-def app(_demo_database, tmp_path):
-    shutil.copyfile(_demo_database, tmp_path / "test.sqlite3")
-    app = create_app(_config(tmp_path))
+def app(_demo_database, _schedules_app):
+    """One app for the session, a fresh copy of the demo database for each test (the blob store
+    is shared: it is content-addressed, so tests cannot disturb each other there)."""
+    app, path = _schedules_app
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(_demo_database, path)
     with app.app_context():
         yield app
         db.session.remove()
