@@ -36,7 +36,7 @@ translations: setup
 
 extract-messages: setup
 	PYTHONPATH=. $(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -k condition:2 -o translations/messages.pot .
-	$(BIN)/pybabel update --no-location -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 db: setup
 	$(FLASK) db upgrade
