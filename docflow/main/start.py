@@ -24,7 +24,8 @@ START_LINKS = {
     "registrar": [("reception.intake", _l("Register an appeal"))],
     "call_center": [("reception.call_center", _l("Record a call"))],
     "responsible": [("reception.worklist", _l("Open my worklist"))],
-    "admin": [("reference.bodies", _l("Reference data"))],
+    "admin": [("reference.bodies", _l("Reference data")),
+              ("calendar_admin.index", _l("Working-day calendar"))],
 }
 
 
