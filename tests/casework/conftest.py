@@ -80,7 +80,8 @@ def case(demo):
     counter = iter(range(1, 10_000))
 
     def make(received_at="2026-11-25T10:15:00+05:00", **over):
-        data = intake_body(external_id=f"CW-{next(counter)}", received_at=received_at, **over)
+        over = {"external_id": f"CW-{next(counter)}", **over}
+        data = intake_body(received_at=received_at, **over)
         appeal = register_appeal(IntakeSchema().load(data), None).appeal
         db.session.commit()
         return appeal
