@@ -149,6 +149,10 @@ def add_entry(schedule_id):
         db.session.rollback()
         form.show_errors(exc.errors)
         return _render_schedule(schedule, form, 422)
+    except EngineError as exc:  # changed meanwhile (submitted, edited by someone else)
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".schedule", schedule_id=schedule_id), 303)
     flash(_("Reception added."), "success")
     return redirect(url_for(".schedule", schedule_id=schedule_id), 303)
 
@@ -167,6 +171,10 @@ def edit_entry(schedule_id, entry_id):
         except EntryError as exc:
             db.session.rollback()
             form.show_errors(exc.errors)
+        except EngineError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".schedule", schedule_id=schedule_id), 303)
         else:
             flash(_("Reception changed."), "success")
             return redirect(url_for(".schedule", schedule_id=schedule_id), 303)
@@ -181,9 +189,14 @@ def delete_entry(schedule_id, entry_id):
     entry = load_entry(schedule, entry_id)
     if not CommentForm().validate_on_submit():
         abort(400)
-    ops.remove_entry(entry, current_user)
-    db.session.commit()
-    flash(_("Reception removed."), "success")
+    try:
+        ops.remove_entry(entry, current_user)
+        db.session.commit()
+    except EngineError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Reception removed."), "success")
     return redirect(url_for(".schedule", schedule_id=schedule_id), 303)
 
 

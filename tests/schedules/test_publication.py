@@ -23,6 +23,7 @@ from docflow.schedules import (
 )
 from docflow.schedules import operations as ops
 from docflow.schedules.jobs import render_poster
+from tests.conftest import csrf_token
 from tests.schedules.conftest import MONTH, PASSWORD
 
 KAZAKH = "әғқңөұүһі"
@@ -259,3 +260,22 @@ def test_the_poster_404_says_it_is_being_prepared(published, client):
                           headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert "being prepared" in json.dumps(response.get_json())
+
+
+def test_publishing_from_the_engines_item_page_does_the_same(world, published, client, login):
+    """Publishing through /items/<uid>/transition supersedes the old version and enqueues the
+    poster too: the side effects follow the transition, not the page it was fired from."""
+    admin = world.user("admin")
+    v2 = ops.new_version(published, admin)
+    ops.submit(v2, admin)
+    ops.approve(v2, world.user("government_office"), acknowledge=True, reason="test")
+    db.session.commit()
+    login("demo-admin", PASSWORD)
+    page = client.get(f"/items/{v2.uid}")
+    assert page.status_code == 200
+    client.post(f"/items/{v2.uid}/transition", data={
+        "transition": "publish", "csrf_token": csrf_token(page.get_data(True))})
+    db.session.expire_all()
+    assert (published.state, v2.state) == ("superseded", "published")
+    assert db.session.execute(db.select(OutboxJob).where(
+        OutboxJob.key == f"poster:{v2.id}")).scalar_one()
