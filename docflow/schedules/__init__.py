@@ -66,3 +66,12 @@ def init_app(app) -> None:
     app.url_map.converters.setdefault("yearmonth", MonthConverter)
     app.register_blueprint(bp)
     app.register_blueprint(public_bp)
+    app.jinja_env.globals["schedule_state_title"] = state_title
+
+
+def state_title(schedule) -> str:
+    """The English title of a schedule's state from the workflow data (templates translate it)."""
+    from ..engine.core import current_engine
+
+    state = current_engine().workflow_for(schedule).states.get(schedule.state)
+    return state.title if state else schedule.state
