@@ -9,9 +9,9 @@ WORKFLOWS = Path(__file__).with_name("workflows")
 
 
 def init_app(app) -> None:
+    # models, and the named conditions, which must be registered before the workflows load
     from ..engine import engine
-    from . import conditions, models, numbering  # noqa: F401  (conditions before workflows)
-    from . import briefs, delegation, receptions, replies  # noqa: F401  (models)
+    from . import briefs, conditions, delegation, models, numbering, receptions, replies  # noqa: F401
     from .materials import MaterialRequest
     from .models import Appeal
 
