@@ -3,10 +3,10 @@ import click
 from flask import current_app
 
 from .models import OutboxJob
-from .outbox import enqueue, retry, run_job
+from .outbox import PermanentJobError, enqueue, reap_expired, retry, run_job
 
-__all__ = ["OutboxJob", "enqueue", "retry", "run_job", "init_app", "start_background",
-           "health"]
+__all__ = ["OutboxJob", "PermanentJobError", "enqueue", "reap_expired", "retry", "run_job",
+           "init_app", "start_background", "health"]
 
 
 def start_background(app) -> None:
@@ -46,6 +46,12 @@ def health(app) -> dict[str, dict]:
 
 
 def init_app(app) -> None:
+    """The job pages (/jobs/<id>, /admin/jobs) and the `flask worker` / `run-jobs` commands."""
+    from .blueprint import bp
+
+    if bp.name not in app.blueprints:
+        app.register_blueprint(bp)
+
     @app.cli.command("worker")
     @click.option("--queues", default="documents,reports,default", show_default=True)
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")

@@ -34,6 +34,13 @@ class OutboxJob(db.Model):
     finished_at = db.Column(db.DateTime, nullable=True)
     error = db.Column(db.Text, nullable=True)
     result = db.Column(db.JSON, nullable=True)
+    # Who asked for it (a page's "generate" button): they may watch it and retry it.
+    created_by_id = db.Column(db.ForeignKey("user_account.id", ondelete="SET NULL"),
+                              nullable=True, index=True)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
 
     def __repr__(self) -> str:
         return f"<OutboxJob {self.id} {self.func} {self.status}>"

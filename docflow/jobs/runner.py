@@ -53,12 +53,18 @@ def redis_connection(app):
 
 
 def dispatch_pending(app, limit: int = 100) -> int:
-    """Hand due outbox rows to RQ. Raises when Redis is unreachable; the rows then stay pending."""
+    """Hand due outbox rows to RQ. Raises when Redis is unreachable; the rows then stay pending.
+
+    Jobs whose worker died (lease expired, ``JOBS_LEASE_SECONDS``) are put back first, so they
+    are sent again. ``available_at`` of a queued row is when it was sent (for the reaper).
+    """
     from rq import Queue
     from sqlalchemy import update
 
     from ..extensions import db
+    from .outbox import lease, reap_expired
 
+    reap_expired()  # jobs whose worker died are pending again, and sent below
     conn = redis_connection(app)
     sent = 0
     ids = db.session.execute(
@@ -69,11 +75,11 @@ def dispatch_pending(app, limit: int = 100) -> int:
     for job_id, queue in ids:
         Queue(queue, connection=conn).enqueue(
             "workers.tasks.run_outbox_job", job_id, job_id=f"outbox-{job_id}",
-            job_timeout=600, result_ttl=3600, failure_ttl=7 * 86400,
+            job_timeout=max(600, int(lease().total_seconds())), result_ttl=3600, failure_ttl=7 * 86400,
         )
         db.session.execute(update(OutboxJob).where(OutboxJob.id == job_id,
                                                    OutboxJob.status == "pending")
-                           .values(status="queued"))
+                           .values(status="queued", available_at=utcnow()))
         db.session.commit()
         sent += 1
     return sent
