@@ -71,7 +71,9 @@ def test_official_in_two_places(world, where, state, times, clash):
     if clash:
         with pytest.raises(EntryError) as refused:
             ops.add_entry(schedule, world.user("admin"), data)
-        assert "already receives" in refused.value.errors["official"][0]
+        message = refused.value.errors["official"][0]  # names who, and when they are busy
+        busy = (10, 0) if where == "same schedule" else times[0]
+        assert data.official.full_name() in message and f"{busy[0]:02d}:{busy[1]:02d}" in message
     else:
         ops.add_entry(schedule, world.user("admin"), data)
         db.session.commit()

@@ -2,6 +2,7 @@
 the schedule's venue (a reception room's also at its body) or everywhere (admin, the Office of
 the Government). Checked by the engine; the pages answer 404 / 403 accordingly."""
 import pytest
+from flask_babel import force_locale
 
 from docflow.engine import PermissionDenied, RoleRefused, can
 from docflow.extensions import db
@@ -104,7 +105,7 @@ def test_an_empty_schedule_cannot_be_submitted(world):
 def test_a_new_version_only_from_the_published_one_and_one_at_a_time(world):
     schedule = world.schedule("CRC-AST", [world.entry("MLSPP-MIN", 1)], state="published")
     ops.new_version(schedule, world.user("registrar"))
-    with pytest.raises(ops.ScheduleError, match="already being prepared"):
+    with force_locale("en"), pytest.raises(ops.ScheduleError, match="already being prepared"):
         ops.new_version(schedule, world.user("registrar"))
     with pytest.raises(PermissionDenied):
         ops.new_version(schedule, world.user("call_center"))

@@ -2,6 +2,7 @@
 center at least once a month, under a schedule approved by the Head of the Office of the
 Government; approving a center's schedule with gaps needs an acknowledgment with a reason."""
 import pytest
+from flask_babel import force_locale
 
 from docflow.engine import ConditionRefused, history
 from docflow.extensions import db
@@ -52,7 +53,7 @@ def test_the_schedule_being_approved_counts(world):
 def test_approval_with_gaps_needs_acknowledgment_and_reason(world):
     s = world.schedule("CRC-AST", [world.entry("MLSPP-MIN", 1)], state="submitted")
     office = world.user("government_office")
-    with pytest.raises(ConditionRefused, match="R7-1"):
+    with force_locale("en"), pytest.raises(ConditionRefused, match="R7-1"):
         ops.approve(s, office)
     db.session.rollback()
     with pytest.raises(ConditionRefused):
