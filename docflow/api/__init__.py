@@ -4,7 +4,7 @@ from .core import PREFIX, api
 
 def init_app(app) -> None:
     from ..extensions import csrf
-    from . import appeals, calendar, reference
+    from . import appeals, calendar, reference, schedules
 
     app.config.setdefault("API_TITLE", "docflow API")
     app.config.setdefault("API_VERSION", "v1")
@@ -17,6 +17,6 @@ def init_app(app) -> None:
         "errors are application/problem+json.")}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (appeals, calendar, reference):
+    for module in (appeals, calendar, reference, schedules):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)

@@ -21,9 +21,12 @@ START_PAGES = {
 
 # The page each role works in first (endpoint, label); more arrive with each area.
 START_LINKS = {
-    "registrar": [("reception.intake", _l("Register an appeal"))],
+    "registrar": [("reception.intake", _l("Register an appeal")),
+                  ("schedules.index", _l("Reception schedules"))],
     "call_center": [("reception.call_center", _l("Record a call"))],
-    "responsible": [("reception.worklist", _l("Open my worklist"))],
+    "responsible": [("reception.worklist", _l("Open my worklist")),
+                    ("schedules.index", _l("Reception schedules"))],
+    "government_office": [("schedules.approvals", _l("Schedules awaiting approval"))],
     "admin": [("reference.bodies", _l("Reference data")),
               ("calendar_admin.index", _l("Working-day calendar"))],
 }
