@@ -57,15 +57,19 @@ def init_app(app) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
     def worker_command(queues, burst):
         """Run an RQ worker (production) with an outbox dispatcher beside it."""
-        from rq import Worker
+        from workers import use_app
+        from workers.worker import DocflowWorker, prepare
 
         from .runner import Dispatcher, redis_connection
 
-        app = current_app._get_current_object()
+        app = use_app(current_app._get_current_object())  # work horses inherit this app
+        worker = DocflowWorker(queues.split(","), connection=redis_connection(app))
+        prepare(app)  # before the dispatcher thread exists: its connections are not forked
+        worker.prepared = True
         dispatcher = Dispatcher(app)
         dispatcher.start()
         try:
-            Worker(queues.split(","), connection=redis_connection(app)).work(burst=burst)
+            worker.work(burst=burst)
         finally:
             dispatcher.stop()
 

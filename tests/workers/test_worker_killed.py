@@ -21,6 +21,7 @@ from docflow.jobs.runner import dispatch_pending
 
 ROOT = Path(__file__).resolve().parents[2]
 RQ = str(Path(sys.executable).parent / "rq")
+WORKER = ["-w", "workers.worker.DocflowWorker"]  # what `flask worker` runs: app built once
 BUILD_SECONDS = 3
 
 
@@ -60,8 +61,8 @@ def test_a_worker_killed_mid_job_is_retried_and_one_document_is_stored(memo_pg_e
 
     # 1. A worker takes the job and is killed while the builder is working.
     log = open(tmp_path / "worker1.log", "w")
-    first = subprocess.Popen([RQ, "worker", "--url", redis_server.url, "documents"], cwd=ROOT,
-                             env=env, stdout=log, stderr=subprocess.STDOUT,
+    first = subprocess.Popen([RQ, "worker", *WORKER, "--url", redis_server.url, "documents"],
+                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
     try:
         deadline = time.monotonic() + 90
@@ -89,7 +90,8 @@ def test_a_worker_killed_mid_job_is_retried_and_one_document_is_stored(memo_pg_e
     assert (row.status, row.attempts) == ("queued", 1) and "lease expired" in row.error
 
     # 3. A new worker finishes it: done on the second attempt, exactly one stored document.
-    second = subprocess.run([RQ, "worker", "--url", redis_server.url, "--burst", "documents"],
+    second = subprocess.run([RQ, "worker", *WORKER, "--url", redis_server.url, "--burst",
+                             "documents"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr[-3000:]
     row = _row(job.id)
