@@ -40,7 +40,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import DDL, and_, bindparam, event, func, literal_column, select, table
+from sqlalchemy import DDL, and_, bindparam, event, func, inspect, literal_column, select, table
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from .content import Item, utcnow
@@ -167,6 +168,18 @@ for _dialect, _statements in FULLTEXT_DDL.items():
 for _sql in FULLTEXT_DROP["sqlite"]:
     event.listen(CatalogText.__table__, "before_drop", DDL(_sql).execute_if(dialect="sqlite"))
 
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic's ``include_object`` (env.py, and the migrations test's compare_metadata):
+    the full-text objects FULLTEXT_DDL creates are not in the models — do not drop them."""
+    if type_ == "table" and name and name.startswith("engine_catalog_fts"):
+        return False  # the FTS5 table and its shadow tables (SQLite)
+    if type_ == "column" and name == "tsv" and getattr(obj, "table", None) is not None \
+            and obj.table.name == "engine_catalog_text":
+        return False
+    return not (type_ == "index" and name == "ix_engine_catalog_text_tsv")
+
+
 _fts = table("engine_catalog_fts")
 _text_table = CatalogText.__table__
 
@@ -199,6 +212,7 @@ class Registration:
     facets: dict[str, Any]
     filters: dict[str, FilterFn]
     sorts: dict[str, Any]
+    fields: frozenset[str] | None = None
 
 
 #: Facets and sorts every type has.
@@ -210,13 +224,16 @@ _registry: dict[str, Registration] = {}
 
 def register(type: str, *, text: Callable[[Item], Iterable[str | None]] | None = None,
              facets: dict[str, Any] | None = None, filters: dict[str, FilterFn] | None = None,
-             sorts: dict[str, Any] | None = None) -> Registration:
+             sorts: dict[str, Any] | None = None,
+             fields: Iterable[str] | None = None) -> Registration:
     """Register (or replace) a content type's catalog fields. Idempotent.
 
     ``facets`` maps a name to a column of the type's model or of ``Item``: it is counted and can
     be filtered on (values compared for equality, several values of one facet OR'ed).
     ``filters`` maps a name to ``fn(values: list[str], user) -> SQL condition`` for filters that
     are not plain columns ("overdue", "mine"). ``sorts`` adds sort keys to modified/created/title.
+    ``fields`` names the attributes ``text`` reads: a flush that changes one of them (or the
+    title) re-indexes the item in the same transaction; without it, any change does.
     """
     all_facets = {**COMMON_FACETS, **(facets or {})}
     both = set(all_facets) & set(filters or {})
@@ -224,7 +241,8 @@ def register(type: str, *, text: Callable[[Item], Iterable[str | None]] | None =
         raise ValueError(f"Catalog type {type!r}: {', '.join(sorted(both))} is both a facet "
                          f"and a filter.")
     reg = Registration(type, text or (lambda item: ()), all_facets, dict(filters or {}),
-                       {**COMMON_SORTS, **(sorts or {})})
+                       {**COMMON_SORTS, **(sorts or {})},
+                       frozenset(fields) | {"title"} if fields is not None else None)
     _registry[type] = reg
     return reg
 
@@ -267,15 +285,42 @@ def reindex_item(item: Item) -> CatalogText | None:
     reg = _registry.get(item.type)
     if reg is None or item.id is None:
         return None
-    words = index_words([item.title, *reg.text(item), *file_texts(item)])
-    row = db.session.get(CatalogText, item.id)
-    if row is None:
-        row = CatalogText(item_id=item.id, words=words)
-        db.session.add(row)
-    elif row.words != words:
-        row.words = words
+    row = _write(db.session, item, reg)
     db.session.flush()
     return row
+
+
+def _write(session, item: Item, reg: Registration) -> CatalogText:
+    words = index_words([item.title, *reg.text(item), *file_texts(item)])
+    row = session.get(CatalogText, item.id)
+    if row is None:
+        row = CatalogText(item_id=item.id, words=words)
+        session.add(row)
+    elif row.words != words:
+        row.words = words
+    return row
+
+
+@event.listens_for(Session, "before_flush")
+def _reindex_changed(session, flush_context, instances) -> None:
+    """A flush that changes an indexed field of a registered item re-indexes it in the same
+    transaction, so an edit made after the ``created`` event is not lost from the index."""
+    if not _registry:
+        return
+    for obj in list(session.dirty):
+        reg = _registry.get(getattr(obj, "type", None)) if isinstance(obj, Item) else None
+        if reg is None or obj.id is None or not _text_changed(obj, reg):
+            continue
+        _write(session, obj, reg)
+
+
+def _text_changed(item: Item, reg: Registration) -> bool:
+    state = inspect(item)
+    if reg.fields is None:
+        return any(attr.history.has_changes() for attr in state.attrs
+                   if attr.key in state.mapper.column_attrs)
+    return any(state.attrs[name].history.has_changes() for name in reg.fields
+               if name in state.mapper.column_attrs)
 
 
 def reindex_all(type: str | None = None, *, batch: int = 500,

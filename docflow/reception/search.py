@@ -34,6 +34,10 @@ TYPE = "appeal"
 PER_PAGE = 20
 
 
+TEXT_FIELDS = ("subject", "text", "registration_number", "last_name", "first_name", "patronymic",
+               "organization")
+
+
 def appeal_text(appeal: Appeal) -> list[str | None]:
     """What the full text of an appeal is made of (its title, the subject, is added by the
     catalog, and so is the text of its files)."""
@@ -78,7 +82,8 @@ bp = Blueprint("search", __name__)
 
 def init_search(app) -> None:
     """Register the appeal with the catalog, the pages and the command. Idempotent."""
-    catalog.register(TYPE, text=appeal_text, facets=FACETS, filters=FILTERS, sorts=SORTS)
+    catalog.register(TYPE, text=appeal_text, fields=TEXT_FIELDS, facets=FACETS, filters=FILTERS,
+                     sorts=SORTS)
     if bp.name not in app.blueprints:
         app.register_blueprint(bp)
     if "catalog" not in app.cli.commands:

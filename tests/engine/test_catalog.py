@@ -15,7 +15,8 @@ from tests.engine.memo import OTHER_PLACE, PLACE, Memo
 
 @pytest.fixture
 def cat(memo_app):
-    catalog.register("memo", text=lambda m: [m.body], facets={"owner": Item.owner_id},
+    catalog.register("memo", text=lambda m: [m.body], fields=["body"],
+                     facets={"owner": Item.owner_id},
                      filters={"mine": lambda values, user: Item.owner_id == user.id})
     yield memo_app
     catalog.unregister("memo")
@@ -230,6 +231,21 @@ def test_the_index_follows_edits_and_transitions(memos, cat):
     assert ids(search(other, q="әкімдік", type="memo"), memos) == ["far"]
 
 
+def test_a_flush_that_changes_an_indexed_field_reindexes(memos, cat):
+    u = cat.memo.users
+    memo = memos["ru"]
+    memo.body = "Көпбалалы отбасы"       # no reindex_item: the flush sees the indexed field
+    db.session.commit()
+    assert ids(search(u.alice, q="көпбалалы", type="memo"), memos) == ["ru"]
+    memo.title = "Жаңа тақырып"
+    db.session.commit()
+    assert ids(search(u.alice, q="тақырып", type="memo"), memos) == ["ru"]
+    before = db.session.get(CatalogText, memo.id).indexed_at
+    memo.language = "kk"                 # not indexed: the index row is not rewritten
+    db.session.commit()
+    assert db.session.get(CatalogText, memo.id).indexed_at == before
+
+
 def test_rolled_back_writes_leave_the_index_as_it_was(memos, cat):
     u = cat.memo.users
     create_item(Memo, title="Уақытша", body="жоба", owner=u.alice, places=[PLACE])
@@ -383,3 +399,18 @@ def test_search_across_types_has_the_common_facets(memos, cat):
 def test_other_place_items_found_by_the_admin_only(memos, cat):
     assert OTHER_PLACE != PLACE
     assert ids(search(cat.memo.users.root, q="жұмыс", type="memo"), memos) == ["far", "kk"]
+
+
+def test_migrations_can_ignore_the_fulltext_objects(db_app):
+    """The FTS5 table (SQLite) and the tsv column and GIN index (PostgreSQL) are DDL, not
+    models: Alembic's comparison sees them unless given catalog.include_object."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def catalog_diff(**opts):
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
+        return [d for d in diff if "catalog" in repr(d)]
+
+    assert catalog_diff() != []
+    assert catalog_diff(include_object=catalog.include_object) == []
