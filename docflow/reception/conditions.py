@@ -50,9 +50,14 @@ def slot_chosen(item, actor, data) -> bool:
 @engine.condition("reply_generated",
                   "the reply letter for this decision is generated (R29)")
 def reply_generated(item, actor, data) -> bool:
+    from .replies import _slot_at
     version = _file(item, "reply")
-    wanted = "refusal" if item.state == "refused" else "slot"
-    return version is not None and (version.meta or {}).get("decision") == wanted
+    meta = (version.meta or {}) if version is not None else {}
+    if item.state == "refused":
+        return meta.get("decision") == "refusal"
+    # the letter must state the slot the appeal holds now (a queue move needs a new letter)
+    slot_at = _slot_at(item)
+    return meta.get("decision") == "slot" and slot_at is not None and meta.get("slot_at") == slot_at
 
 
 @engine.condition("addressee_staff", "you work for the addressee of this request (R31)")

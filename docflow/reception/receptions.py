@@ -85,6 +85,8 @@ class Placement(db.Model):
     appeal_id = db.Column(db.ForeignKey("appeal.id", ondelete="CASCADE"), nullable=False,
                           unique=True)
     entry_id = db.Column(db.Integer, nullable=False, index=True)  # schedules' ScheduleEntry.id
+    # the entry's key survives a republished schedule version (a new entry id, same key)
+    entry_key = db.Column(db.String(32), nullable=True, index=True)
     slot_at = db.Column(db.DateTime, nullable=True)  # UTC
     official_id = db.Column(db.ForeignKey("official.id"), nullable=True)
     placed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -122,19 +124,42 @@ def next_free_entry(appeal: Appeal, after=None):
     return None
 
 
+def _utc(slot: datetime) -> datetime:
+    return slot.astimezone(UTC).replace(tzinfo=None)
+
+
 def resequence(entry) -> list[Placement]:
     """Give the entry's placements its slots in registration order (R28): a later-registered
-    appeal approved earlier does not keep an earlier slot. Flushes."""
+    appeal approved earlier does not keep an earlier slot. An applicant already told a time
+    (reply sent) keeps it; the others share the remaining slots in registration order. Flushes."""
     rows = db.session.execute(
         db.select(Placement).join(Appeal, Appeal.id == Placement.appeal_id)
         .where(Placement.entry_id == entry.id)
         .order_by(Appeal.registration_year, Appeal.registration_seq, Appeal.id)).scalars().all()
-    slots = slots_of(entry)
-    for row, slot in zip(rows, slots, strict=False):
-        row.slot_at = slot.astimezone(UTC).replace(tzinfo=None)
+    slots = [_utc(s) for s in slots_of(entry)]
+    told = [r for r in rows if r.appeal.replied_on is not None and r.slot_at in slots]
+    taken_slots = {r.slot_at for r in told}
+    free = [s for s in slots if s not in taken_slots]
+    for row, slot in zip([r for r in rows if r not in told], free, strict=False):
+        row.slot_at = slot
+    for row in rows:
         row.official_id = entry.official_id
+        row.entry_key = getattr(entry, "key", None) or row.entry_key
     db.session.flush()
     return rows
+
+
+def entry_of(appeal: Appeal, row: Placement | None = None):
+    """The published entry an appeal is placed on, found by id or, after the schedule was
+    republished, by the entry's key."""
+    row = row or placement_of(appeal)
+    if row is None:
+        return None
+    entry = published_entry(appeal, row.entry_id)
+    if entry is None and row.entry_key:
+        entry = next((e for e in entries_for(appeal, date(2000, 1, 1))
+                      if getattr(e, "key", None) == row.entry_key), None)
+    return entry
 
 
 def place(appeal: Appeal, entry) -> Placement:
@@ -150,7 +175,7 @@ def place(appeal: Appeal, entry) -> Placement:
     db.session.flush()
     resequence(entry)
     if old_entry_id not in (None, entry.id):
-        old = published_entry(appeal, old_entry_id)
+        old = published_entry(appeal, old_entry_id)  # the entry it left, if still published
         if old is not None:
             resequence(old)
     return row

@@ -18,7 +18,7 @@ from ..jobs import enqueue
 from . import documents
 from .briefs import refusal_reason
 from .models import Appeal
-from .receptions import CaseworkError, placement_of, published_entry
+from .receptions import CaseworkError, entry_of, placement_of
 
 VIA = ("email", "post")
 
@@ -60,7 +60,7 @@ def reply_context(appeal: Appeal, actor) -> dict:
         context.update(decision="refusal", refusal_reason=reason)
     elif appeal.state == "approved":
         row = placement_of(appeal)
-        entry = published_entry(appeal, row.entry_id) if row else None
+        entry = entry_of(appeal, row) if row else None
         if entry is None or row.slot_at is None:
             raise CaseworkError("entry_id", _("The appeal has no reception slot yet."))
         from datetime import UTC
@@ -82,13 +82,19 @@ def generate_reply(appeal: Appeal, actor) -> FileVersion:
                                 f"{appeal.registration_number} reply")
     version = documents.store(appeal, "reply", rendered, actor,
                               filename=f"reply-{appeal.registration_number}.pdf",
-                              meta={"decision": context["decision"], "verification": code})
+                              meta={"decision": context["decision"], "verification": code,
+                                    "slot_at": _slot_at(appeal)})
     db.session.add(IssuedLetter(code=code, pdf_sha256=version.sha256, version_id=version.id,
                                 appeal_id=appeal.id, body_id=appeal.body_id,
                                 decision=context["decision"],
                                 issued_on=documents.today_in_venue(appeal)))
     db.session.flush()
     return version
+
+
+def _slot_at(appeal: Appeal) -> str | None:
+    row = placement_of(appeal)
+    return row.slot_at.isoformat() if row is not None and row.slot_at else None
 
 
 def current_reply(appeal: Appeal) -> FileVersion | None:

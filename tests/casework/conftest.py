@@ -102,3 +102,12 @@ def mz_other_body(demo):
                        full_name="MZ Representative", email="rep@mz.test")
     db.session.commit()
     return user
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages raised outside a request (operations called directly) read in English here;
+    outside a request the locale is otherwise the state language."""
+    from flask_babel import force_locale
+    with force_locale("en"):
+        yield

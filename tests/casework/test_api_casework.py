@@ -41,7 +41,7 @@ def test_approve_reply_and_documents_through_the_api(app, case, users, schedule)
     assert reception["official"]["code"] == "MLSPP-DEP1"
     no_reply = client.post(f"{url}/transitions", headers=resp,
                            json={"name": "send_reply", "via": "post"})
-    assert no_reply.status_code == 409 and "reply letter" in no_reply.get_json()["detail"]
+    assert no_reply.status_code == 409 and "(R29)" in no_reply.get_json()["detail"]
     replies.generate_reply(appeal, users["responsible"])
     db.session.commit()
     sent = client.post(f"{url}/transitions", headers=resp,
@@ -74,7 +74,7 @@ def test_verify_page_confirms_by_checksum_without_personal_data(app, case, users
     from tests.casework.test_path import squash, text_of
     assert squash(f"/verify/{code}") in squash(text_of(version))  # what the QR code opens
     for key in (code, version.sha256):
-        page = client.get(f"/verify/{key}")
+        page = client.get(f"/verify/{key}?lang=en")
         html = page.get_data(True)
         assert page.status_code == 200 and "Genuine" in html
         for personal in (appeal.last_name, appeal.first_name, appeal.iin,

@@ -42,6 +42,7 @@ def test_case_work_through_the_pages(app, case, schedule, signed_in):
     brief = f"{page}/brief"
 
     resp = signed_in("demo-responsible")
+    resp.get("/?lang=en")  # messages below are read in English
     assert post(resp, f"{page}/transition", page, transition="start_review").status_code == 303
     answer = post(resp, f"{page}/materials", page, **{
         "m-addressee_kind": "division", "m-addressee_code": "MLSPP-SOC",

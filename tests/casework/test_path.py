@@ -212,3 +212,28 @@ def test_side_exits_still_work(app, case, users):
     db.session.commit()
     assert (a.state, b.state, c.state) == ("consulted", "withdrawn", "redirected")
     assert c.body.code == "MZ"
+
+
+def test_an_applicant_already_told_a_time_keeps_it(app, schedule, case, users):
+    """R28 with R29: re-sequencing never moves a slot a reply has already stated."""
+    entry = schedule.add(day=date(2026, 12, 10))
+    resp, head = users["responsible"], users["head"]
+    early, late = case(), case()
+    for appeal in (early, late):
+        transition(appeal, "start_review", resp)
+        briefs.propose(appeal, resp, entry_id=entry.id)
+        briefs.generate_brief(appeal, resp)
+        transition(appeal, "submit_brief", resp)
+    briefs.approve(late, head)
+    first_letter = replies.generate_reply(late, resp)
+    replies.send_reply(late, resp, "post")
+    briefs.approve(early, head)
+    db.session.commit()
+    assert receptions.reception_of(late)["time"] == "10:00"  # as its letter says
+    assert receptions.reception_of(early)["time"] == "10:20"
+    assert first_letter.meta["slot_at"] == receptions.placement_of(late).slot_at.isoformat()
+    # a letter no longer matching the slot does not count as the reply
+    replies.generate_reply(early, resp)
+    receptions.move(early, schedule.add(day=date(2026, 12, 11)).id, "asked for Friday", resp)
+    with pytest.raises(ConditionRefused, match="reply letter"):
+        replies.send_reply(early, resp, "post")

@@ -51,9 +51,11 @@ def _satisfied(appeal, schedule, state, actors):
     appeal.state = state
     add_file_version(appeal, "brief", b"%PDF-1.7 brief", None, filename="brief.pdf",
                      generated=True, meta={"decision": "slot"})
+    placed = receptions.place(appeal, entry)
     add_file_version(appeal, "reply", b"%PDF-1.7 reply", None, filename="reply.pdf",
                      generated=True,
-                     meta={"decision": "refusal" if state == "refused" else "slot"})
+                     meta={"decision": "refusal" if state == "refused" else "slot",
+                           "slot_at": placed.slot_at.isoformat()})
     body = appeal.body
     delegation.delegate(actors["head"], actors["deputy"], body, date(2026, 11, 1),
                         date(2026, 12, 31), "Leave of the minister")
