@@ -142,7 +142,7 @@ def facet_labels(result: SearchResult, locale: str) -> dict[str, dict]:
 def search():
     """Appeals the user may see: words, facets with counts, pages, "save this search"."""
     query = query_from_args(request.args)
-    page = request.args.get("page", "1")
+    page = request.args.get("page") or "1"
     error = None
     try:
         result = catalog.search(current_user, type=TYPE, facets=list(FACETS),
