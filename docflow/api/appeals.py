@@ -18,7 +18,7 @@ from ..reception.intake import CHANNELS, IntakeSchema
 from ..reception.models import Appeal
 from ..reception.operations import IntakeError, redirect, register_or_find
 from ..reception.policy import may_register
-from ..reception.queries import deadlines, overdue_clause
+from ..reception.queries import deadlines, late_reply_clause, overdue_clause
 from ..reception.receptions import (
                                     OUTCOMES,
                                     CaseworkError,
@@ -61,6 +61,9 @@ class AppealSchema(ma.Schema):
     subject = ma.fields.String()
     responsible = ma.fields.Function(lambda a: a.responsible.login if a.responsible else None,
                                      allow_none=True)
+    replied_on = ma.fields.Date(allow_none=True)
+    reply_late = ma.fields.Function(is_late, metadata={
+        "description": "the reply was sent after reply_due (R29)"})
 
 
 class AppealDetailSchema(AppealSchema):
@@ -71,9 +74,6 @@ class AppealDetailSchema(AppealSchema):
     allowed_transitions = ma.fields.Method("_allowed")
     reception = ma.fields.Method("_reception", allow_none=True, metadata={
         "description": "date, time and official once the reception is set (R28, R29)"})
-    replied_on = ma.fields.Date(allow_none=True)
-    reply_late = ma.fields.Function(is_late, metadata={
-        "description": "the reply was sent after reply_due (R29)"})
 
     def _reception(self, a):
         where = reception_of(a)
@@ -108,6 +108,7 @@ class ListArgs(ma.Schema):
     status = ma.fields.String()
     venue = ma.fields.String()
     overdue = ma.fields.Boolean()
+    late = ma.fields.Boolean(metadata={"description": "replies sent after reply_due (R29)"})
     q = ma.fields.String(validate=ma.validate.Length(max=200))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
@@ -206,6 +207,8 @@ class Appeals(MethodView):
         if args.get("overdue") is not None:
             late = overdue_clause()
             stmt = stmt.where(late if args["overdue"] else ~late)
+        if args.get("late") is not None:
+            stmt = stmt.where(late_reply_clause() if args["late"] else ~late_reply_clause())
         if args.get("q"):
             like = f"%{args['q']}%"
             stmt = stmt.where(or_(Appeal.subject.ilike(like), Appeal.registration_number.ilike(like),

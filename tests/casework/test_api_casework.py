@@ -50,6 +50,9 @@ def test_approve_reply_and_documents_through_the_api(app, case, users, schedule)
     assert sent.get_json()["replied_on"] == date.today().isoformat()
     assert sent.get_json()["reply_late"] is False
 
+    listed = client.get("/api/v1/appeals?late=false", headers=resp).get_json()["items"]
+    assert [a["id"] for a in listed] == [appeal.id] and listed[0]["reply_late"] is False
+    assert client.get("/api/v1/appeals?late=true", headers=resp).get_json()["items"] == []
     docs = client.get(f"{url}/documents", headers=resp)
     assert docs.status_code == 200
     by_name = {d["name"]: d for d in docs.get_json()["items"]}

@@ -120,9 +120,15 @@ def test_reply_after_reply_due_is_late_everywhere(app, schedule, case, users, cl
     assert deadlines(appeal)[0]["late"] is True
     late_ids = db.session.execute(db.select(Appeal.id).where(late_reply_clause())).scalars().all()
     assert late_ids == [appeal.id]
+    from tests.api.test_appeals_api import bearer
+    listed = client.get("/api/v1/appeals?late=true", headers=bearer("demo-responsible"))
+    assert [(a["id"], a["reply_late"]) for a in listed.get_json()["items"]] == [(appeal.id, True)]
+    detail = client.get(f"/api/v1/appeals/{appeal.id}", headers=bearer("demo-responsible"))
+    assert detail.get_json()["deadlines"][0]["late"] is True
     login("demo-responsible", "demo-pass-2026")
     page = client.get(f"/appeals/{appeal.id}").get_data(True)
     assert 'data-testid="reply-late"' in page
+    assert 'data-testid="reply-late"' not in client.get(f"/appeals/{on_time.id}").get_data(True)
 
 
 def test_material_checklist_blocks_the_brief_until_waived_with_reason(app, schedule, case,
