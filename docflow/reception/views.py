@@ -27,7 +27,7 @@ from .models import Appeal
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_register
-from .queries import TERMINAL_STATES, deadlines, overdue_clause
+from .queries import TERMINAL_STATES, deadlines, late_reply_clause, overdue_clause
 
 bp = Blueprint("reception", __name__)
 
@@ -198,8 +198,11 @@ def worklist():
         func.sum(case((Appeal.state == "in_review", 1), else_=0)),
         func.sum(case((late, 1), else_=0)),
         func.sum(case((~late & (Appeal.reply_due <= soon), 1), else_=0)),
+        func.sum(case((Appeal.state == "collecting", 1), else_=0)),
+        func.sum(case((late_reply_clause(), 1), else_=0)),
     ).order_by(None)).one()
-    counters = dict(zip(("all", "new", "in_review", "overdue", "due_soon"),
+    counters = dict(zip(("all", "new", "in_review", "overdue", "due_soon", "collecting",
+                         "late"),
                         [int(c or 0) for c in counts], strict=True))
     view = request.args.get("show", "all")
     if view == "new":
@@ -208,6 +211,10 @@ def worklist():
         mine = mine.where(late)
     elif view == "due_soon":
         mine = mine.where(~late, Appeal.reply_due <= soon)
+    elif view == "collecting":  # waiting for materials (R31)
+        mine = mine.where(Appeal.state == "collecting")
+    elif view == "late":  # replied after reply_due (R29)
+        mine = mine.where(late_reply_clause())
     sort = request.args.get("sort", "due")
     column = SORTS.get(sort, Appeal.reply_due)
     mine = mine.order_by(column.desc() if request.args.get("dir") == "desc" else column,

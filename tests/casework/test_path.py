@@ -243,3 +243,25 @@ def test_an_applicant_already_told_a_time_keeps_it(app, schedule, case, users):
     receptions.move(early, schedule.add(day=date(2026, 12, 11)).id, "asked for Friday", resp)
     with pytest.raises(ConditionRefused, match="reply letter"):
         replies.send_reply(early, resp, "post")
+
+
+def test_worklist_counts_waiting_for_materials_and_late_replies(app, case, users, client,
+                                                                login):
+    resp = users["responsible"]
+    waiting, late, fine = case(), case(), case()
+    transition(waiting, "start_review", resp)
+    materials.request_materials(waiting, resp, addressee_kind="body", addressee_code="MZ",
+                                question="q", working_days=2)
+    late.replied_on, fine.replied_on = date(2026, 12, 18), date(2026, 12, 1)
+    db.session.commit()
+    login("demo-responsible", "demo-pass-2026")
+    from flask import template_rendered
+    seen = []
+
+    def record(sender, template, context, **kw):
+        seen.append(context)
+    with template_rendered.connected_to(record, app):
+        client.get("/worklist")
+        assert seen[-1]["counters"]["collecting"] == 1 and seen[-1]["counters"]["late"] == 1
+        client.get("/worklist?show=late")
+        assert [a.id for a in seen[-1]["rows"]] == [late.id]
