@@ -162,8 +162,16 @@ def entry_of(appeal: Appeal, row: Placement | None = None):
     return entry
 
 
+def lock_entry(entry) -> None:
+    """One placement at a time per entry, until commit: on PostgreSQL two heads approving into
+    the last slot at once would otherwise both see it free (SQLite serializes writers itself)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(db.text("SELECT pg_advisory_xact_lock(28, :id)"), {"id": entry.id})
+
+
 def place(appeal: Appeal, entry) -> Placement:
     """Put an approved appeal on ``entry`` and re-sequence it. Flushes."""
+    lock_entry(entry)
     if not has_room(entry, appeal):
         raise CaseworkError("entry_id", _("This reception is full."))
     row = placement_of(appeal)

@@ -105,9 +105,10 @@ def mz_other_body(demo):
 
 
 @pytest.fixture(autouse=True)
-def english(app):
+def english(request):
     """Messages raised outside a request (operations called directly) read in English here;
     outside a request the locale is otherwise the state language."""
     from flask_babel import force_locale
+    request.getfixturevalue("pg_app" if "pg_app" in request.fixturenames else "app")
     with force_locale("en"):
         yield
