@@ -86,6 +86,10 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # the catalog's full-text objects (FTS5 tables, tsvector column, GIN index) are created by
+    # the migration's DDL, not by the models: autogenerate must not try to drop them
+    from docflow.engine.catalog import include_object
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -6,6 +6,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from docflow import create_app
+from docflow.engine.catalog import include_object
 from docflow.extensions import db
 
 
@@ -15,7 +16,8 @@ def _check(url: str) -> None:
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={
-                "compare_type": True, "render_as_batch": True}), db.metadata)
+                "compare_type": True, "render_as_batch": True,
+                "include_object": include_object}), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         with db.engine.begin() as conn:  # the audit log is append-only in the database too
             conn.execute(text("INSERT INTO engine_audit (at, action) VALUES ('2026-01-01', 'x')"))

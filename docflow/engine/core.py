@@ -49,7 +49,7 @@ class Engine:
     # -- Flask -----------------------------------------------------------------------------
     def init_app(self, app) -> None:
         """Bind to ``app``: models imported, the item pages and the ``workflow`` command added."""
-        from . import audit, content, files, history, rules, security  # noqa: F401  (models)
+        from . import audit, catalog, content, files, history, rules, security  # noqa: F401  (models)
         from .blueprint import bp
         from .cli import workflow_cli
 
