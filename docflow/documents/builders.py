@@ -95,6 +95,7 @@ def build_document(kind: str, item: Item, actor=None) -> FileVersion:
     data, it is returned and nothing is rendered or stored, so a retried job gives the same
     document, never a second one. Changed data adds a version; earlier ones are kept.
     """
+    db.session.flush()  # the caller's pending edits are written, so refresh() below keeps them
     build = builder_for(kind)(item)
     template = build.template or kind
     template_version = get_renderer().template_version(template)

@@ -112,3 +112,23 @@ def test_a_render_error_is_retried_and_leaves_no_version(memo_env, monkeypatch):
     assert run_job(job.id) == "done"
     assert len(_versions(memo_env.memo)) == 1
     assert db.session.get(OutboxJob, job.id).error is None
+
+
+def test_a_version_stored_while_rendering_is_found_under_the_lock(memo_env, monkeypatch):
+    """Two attempts at once (a worker thought dead was only slow): the second to finish
+    rendering finds the first one's version when it checks again, and stores nothing."""
+    import docflow.documents.builders as builders
+
+    real_render = builders.render_pdf
+    stored = []
+
+    def render_while_another_attempt_stores(*args, **kwargs):
+        if not stored:
+            monkeypatch.setattr(builders, "render_pdf", real_render)
+            stored.append(build_document("test_letter", memo_env.memo))  # the other attempt
+        return real_render(*args, **kwargs)
+    monkeypatch.setattr(builders, "render_pdf", render_while_another_attempt_stores)
+    result = build_document("test_letter", memo_env.memo)
+    db.session.commit()
+    assert result.id == stored[0].id
+    assert len(_versions(memo_env.memo)) == 1
