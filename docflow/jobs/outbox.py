@@ -10,6 +10,8 @@ import traceback
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -23,7 +25,9 @@ QUEUES = ("documents", "reports", "default")
 LEASE = timedelta(minutes=15)  # default: a job 'running' longer than this is taken to have died
 
 # Errors worth another try: the database, Redis, the blob store or the network hiccuped.
-TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
+# They and ordinary errors are retried with backoff until max_attempts; PermanentJobError is not.
+TRANSIENT = (OperationalError, ConnectionError, TimeoutError, RedisConnectionError,
+             RedisTimeoutError)
 
 
 class JobError(RuntimeError):
