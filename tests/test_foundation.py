@@ -100,7 +100,10 @@ def test_sign_in_page_in_each_language(client, lang, heading, label):
     assert f'<html lang="{lang}">' in html
 
 
-def test_language_choice_is_remembered_and_kazakh_is_default(client):
+def test_language_choice_is_remembered_and_kazakh_is_default(app, client):
+    from config import Config
+    assert Config.BABEL_DEFAULT_LOCALE == "kk"
+    app.config["BABEL_DEFAULT_LOCALE"] = "kk"
     assert "<h1>Кіру</h1>" in client.get("/login").get_data(True)
     assert "<h1>Войти</h1>" in client.get("/login", headers={"Accept-Language": "ru"}).get_data(True)
     client.get("/login?lang=en")
@@ -109,7 +112,7 @@ def test_language_choice_is_remembered_and_kazakh_is_default(client):
 
 def test_sign_in_and_out(client, make_user, login):
     make_user("reg1", "registrar", password="pw-abcdef-1")
-    assert client.get("/").status_code == 302
+    assert client.get("/?lang=kk").status_code == 302
     bad = login("reg1", "wrong")
     assert bad.status_code == 200 and "Құпиясөз қате" in bad.get_data(True) or \
         "Логин немесе құпиясөз қате" in bad.get_data(True)
