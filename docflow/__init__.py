@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 import config as config_module
 
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 

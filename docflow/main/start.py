@@ -25,6 +25,8 @@ START_LINKS = {
                   ("schedules.index", _l("Reception schedules"))],
     "call_center": [("reception.call_center", _l("Record a call"))],
     "responsible": [("reception.worklist", _l("Open my worklist")),
+                    ("search.search", _l("Search appeals")),
+                    ("search.dashboard", _l("My saved searches")),
                     ("schedules.index", _l("Reception schedules"))],
     "government_office": [("schedules.approvals", _l("Schedules awaiting approval"))],
     "admin": [("reference.bodies", _l("Reference data")),

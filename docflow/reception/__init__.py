@@ -29,6 +29,8 @@ def init_app(app) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(casework_bp)
     app.jinja_env.globals["workflow_state_title"] = state_title
+    from .search import init_search
+    init_search(app)
 
 
 def state_title(item) -> str:

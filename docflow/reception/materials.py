@@ -231,8 +231,13 @@ def _tell(req: MaterialRequest, kind: str, user_ids, text: str) -> int:
     return sent
 
 
-REMINDER = "Materials for appeal %(number)s are due on %(due)s."
-ESCALATION = "Materials for appeal %(number)s were due on %(due)s and have not been provided."
+def N_(msgid: str) -> str:
+    """Marks a message for extraction; it is translated where it is used."""
+    return msgid
+
+
+REMINDER = N_("Materials for appeal %(number)s are due on %(due)s.")
+ESCALATION = N_("Materials for appeal %(number)s were due on %(due)s and have not been provided.")
 
 
 def sweep_material_requests(today: date | None = None) -> dict[str, int]:
