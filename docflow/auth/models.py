@@ -9,7 +9,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 
-
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
