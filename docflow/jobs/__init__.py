@@ -57,21 +57,29 @@ def init_app(app) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
     def worker_command(queues, burst):
         """Run an RQ worker (production) with an outbox dispatcher beside it."""
+        import multiprocessing
+        import os
+
         from workers import use_app
         from workers.worker import DocflowWorker, prepare
 
-        from .runner import Dispatcher, redis_connection
+        from .runner import redis_connection, run_dispatcher
 
         app = use_app(current_app._get_current_object())  # work horses inherit this app
-        worker = DocflowWorker(queues.split(","), connection=redis_connection(app))
-        prepare(app)  # before the dispatcher thread exists: its connections are not forked
-        worker.prepared = True
-        dispatcher = Dispatcher(app)
+        prepare(app)
+        # The dispatcher is a process of its own, forked now while this one has no threads:
+        # RQ forks a work horse per job, and a fork taken while a dispatcher *thread* held a
+        # lock (the connection pool's) left horses hanging.
+        dispatcher = multiprocessing.get_context("fork").Process(
+            target=run_dispatcher, args=(app, os.getpid()), name="docflow-dispatcher", daemon=True)
         dispatcher.start()
+        worker = DocflowWorker(queues.split(","), connection=redis_connection(app))
+        worker.prepared = True
         try:
             worker.work(burst=burst)
         finally:
-            dispatcher.stop()
+            dispatcher.terminate()
+            dispatcher.join(10)
 
     @app.cli.command("run-jobs")
     def run_jobs_command():

@@ -93,8 +93,14 @@ class Dispatcher(threading.Thread):
         self.app, self.poll = app, poll
         self.stopping = threading.Event()
 
+    parent_pid: int | None = None  # in a dispatcher process: stop when its worker is gone
+
     def run(self) -> None:
+        import os
+
         while not self.stopping.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                return
             sent = 0
             try:
                 with self.app.app_context():
@@ -107,3 +113,15 @@ class Dispatcher(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+def run_dispatcher(app, parent_pid: int) -> None:
+    """A dispatcher process's main loop (``flask worker`` forks one); ends on SIGTERM, or by
+    itself when the worker that started it has died."""
+    from ..extensions import db
+
+    with app.app_context():
+        db.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    dispatcher = Dispatcher(app)
+    dispatcher.parent_pid = parent_pid
+    dispatcher.run()
