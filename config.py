@@ -36,6 +36,7 @@ class Config:
     # "rq" dispatches them to Redis for `rq worker` processes.
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "embedded")
     REDIS_URL = os.environ.get("REDIS_URL")
+    JOBS_LEASE_SECONDS = int(os.environ.get("JOBS_LEASE_SECONDS", 900))
     JOBS_START_WORKER = False  # `flask serve` starts it; tests and commands do not
     BABEL_DEFAULT_LOCALE = "kk"
     BABEL_DEFAULT_TIMEZONE = "Asia/Almaty"

@@ -1,6 +1,6 @@
 """Demo data for `make run`: a few bodies with divisions, a citizen reception center, a public
 reception room, officials, and one user per role. Loading twice changes nothing."""
-from datetime import date, time
+from datetime import time
 
 from .auth.models import User
 from .auth.operations import create_user
@@ -83,6 +83,4 @@ def load_demo() -> list[tuple[str, str, str]]:
                     cleared_restricted=role in ("registrar", "call_center"),
                     full_name=f"Demo {role}")
     db.session.commit()
-    from .schedules.demo import load_demo_schedules
-    load_demo_schedules(date.today())
     return users

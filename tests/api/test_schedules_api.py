@@ -9,6 +9,8 @@ from docflow.extensions import db
 
 @pytest.fixture
 def token(app, demo):
+    from docflow.schedules.demo import load_demo_schedules
+    load_demo_schedules(date.today())
     value = create_token("demo-integration")
     db.session.commit()
     return {"Authorization": f"Bearer {value}"}
