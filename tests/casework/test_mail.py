@@ -75,4 +75,6 @@ def test_an_overdue_request_is_escalated_by_email(app, smtp, case, users):
         assert run_job(job.id) == "done"
     (message,) = smtp.messages  # the responsible employee has no e-mail address in the demo
     assert message["To"] == "head@mlspp.test"
-    assert req.due_on.isoformat() in message["Subject"]
+    from email.header import decode_header, make_header
+    subject = str(make_header(decode_header(message["Subject"])))  # RFC 2047: kk/ru text
+    assert req.due_on.isoformat() in subject and appeal.registration_number in subject
