@@ -7,3 +7,5 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     app.jinja_env.globals["role_label"] = role_label
+    # lets an area link to another's page only when that area is installed
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

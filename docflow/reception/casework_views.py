@@ -513,6 +513,22 @@ def verify(code):
 
 # -- URL table ---------------------------------------------------------------------------------
 
+@login_required
+def to_notify(schedule_id):
+    """Applicants placed on entries a republished schedule moved or removed: each needs a new
+    reply with the new date and time (R28, R29)."""
+    from ..engine.security import can
+    from ..schedules.models import Schedule
+    from .receptions import needing_new_reply
+
+    schedule = db.session.get(Schedule, schedule_id)
+    if schedule is None or not can(current_user, "view", schedule):
+        abort(404)
+    return render_template("reception/casework/to_notify.html", schedule=schedule,
+                           rows=needing_new_reply(schedule, current_user))
+
+
+bp.add_url_rule("/manage/schedules/<int:schedule_id>/to-notify", "to_notify", to_notify)
 bp.add_url_rule("/materials", "materials", material_worklist)
 bp.add_url_rule("/materials/<int:request_id>", "material", material_page,
                 methods=["GET", "POST"])

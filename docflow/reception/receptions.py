@@ -94,6 +94,23 @@ class Placement(db.Model):
     official = db.relationship("Official")
 
 
+def needing_new_reply(schedule, user) -> list[tuple[Placement, object]]:
+    """After a schedule is republished (R7-1, R28, R29): the applicants the user may see who are
+    placed on an entry that moved or was removed, each with its change (a new reply is due)."""
+    from ..engine.security import visible_filter
+    from ..schedules.queries import moved_or_removed
+
+    changes = {c.key: c for c in moved_or_removed(schedule)}
+    if not changes:
+        return []
+    rows = db.session.execute(
+        db.select(Placement).join(Appeal, Appeal.id == Placement.appeal_id)
+        .where(Placement.entry_key.in_(sorted(changes)),
+               visible_filter(user, "view", "appeal"))
+        .order_by(Appeal.registration_year, Appeal.registration_seq)).scalars().all()
+    return [(p, changes[p.entry_key]) for p in rows]
+
+
 def placement_of(appeal: Appeal) -> Placement | None:
     return db.session.execute(db.select(Placement).where(Placement.appeal_id == appeal.id)).scalar()
 
