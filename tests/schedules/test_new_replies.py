@@ -8,7 +8,7 @@ from tests.api.test_appeals_api import body
 from tests.schedules.test_publication import published, republish  # noqa: F401 (fixture)
 
 
-def test_applicants_on_moved_or_removed_entries_need_a_new_reply(world, published, client,
+def test_applicants_on_moved_or_removed_entries_need_a_new_reply(world, published, client,  # noqa: F811
                                                                  login):
     by_day = {e.date.day: e for e in published.entries}
     appeals = {}
