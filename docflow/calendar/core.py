@@ -255,6 +255,23 @@ class Calendar:
             return day
         return self.shift(day, 1)
 
+    def next_office_moment(self, moment: datetime, tz: str | ZoneInfo, opens: time,
+                           closes: time, lunch: tuple[time, time] | None = None) -> datetime:
+        """The first moment at or after ``moment`` when the venue is open (R4: working days,
+        working hours, not the lunch break) — when reminders may go out. Aware, venue zone."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("moment must be timezone-aware")
+        zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+        local = moment.astimezone(zone)
+        day, now = local.date(), local.time()
+        if self.is_working_day(day) and now < closes:
+            if now < opens:
+                return datetime.combine(day, opens, zone)
+            if lunch and lunch[0] <= now < lunch[1]:
+                return datetime.combine(day, lunch[1], zone)
+            return local
+        return datetime.combine(self.shift(day, 1), opens, zone)
+
 
 def _weekend_moves(holidays: list[Holiday]) -> dict[date, date]:
     """The weekend rule (Labor Code art. 85, Law "On holidays" art. 5): a non-religious holiday

@@ -7,7 +7,7 @@ import importlib
 import logging
 import os
 import traceback
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -53,10 +53,12 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def enqueue(func: str, *args, queue: str = "default", key: str | None = None,
-            title: str = "", max_attempts: int = 5, created_by=None, **kwargs) -> OutboxJob:
+            title: str = "", max_attempts: int = 5, created_by=None,
+            not_before: datetime | None = None, **kwargs) -> OutboxJob:
     """Write a job into the outbox in the current transaction. Flushes, never commits.
 
     ``created_by`` (a user) may follow the job at ``/jobs/<id>`` and retry it if it fails.
+    ``not_before`` (aware) holds the job back, e.g. a reminder until the venue opens.
     """
     if not func.startswith(ALLOWED_PREFIXES):
         raise JobError(f"Job functions live in workers or docflow, not {func!r}.")
@@ -69,6 +71,8 @@ def enqueue(func: str, *args, queue: str = "default", key: str | None = None,
     job = OutboxJob(func=func, queue=queue, key=key, title=title or func.rsplit(".", 1)[-1],
                     args=list(args), kwargs=kwargs, max_attempts=max_attempts,
                     created_by_id=getattr(created_by, "id", None))
+    if not_before is not None:
+        job.available_at = not_before.astimezone(UTC).replace(tzinfo=None)
     db.session.add(job)
     db.session.flush()
     return job

@@ -12,7 +12,7 @@ past its due date — computed, so a request stays answerable when it is late.
 from __future__ import annotations
 
 import smtplib
-from datetime import date
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
 from flask_babel import force_locale
@@ -214,6 +214,13 @@ def _addressee_staff(req: MaterialRequest) -> list[int]:
                                    .where(RoleAssignment.role.in_(roles), clause)).scalars())
 
 
+def office_hours_from_now(venue) -> datetime:
+    """Reminders go out in the venue's working hours, never at night or on a day off (R4)."""
+    return current_calendar().next_office_moment(
+        datetime.now(UTC), venue.timezone, venue.opens, venue.closes,
+        (venue.lunch_start, venue.lunch_end))
+
+
 def _tell(req: MaterialRequest, kind: str, user_ids, text: str) -> int:
     """An in-app notification and an e-mail job per user, each with a deterministic key, so
     running the sweep twice tells nobody twice; a moved due date is a new occasion."""
@@ -226,7 +233,8 @@ def _tell(req: MaterialRequest, kind: str, user_ids, text: str) -> int:
                                         params=params, key=key))
             sent += 1
         enqueue("docflow.reception.materials.send_material_mail", req.id, kind, user_id,
-                key=f"mail:{key}", title=f"material {kind} {req.id}")
+                key=f"mail:{key}", title=f"material {kind} {req.id}",
+                not_before=office_hours_from_now(req.appeal.venue))
     db.session.flush()
     return sent
 

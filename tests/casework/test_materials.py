@@ -48,6 +48,17 @@ def test_sweep_reminds_before_due_and_escalates_when_overdue_once(case, users):
     notes = db.session.execute(db.select(Notification).where(
         Notification.item_id == req.id)).scalars().all()
     assert len(notes) == 3 and all("2026-12-01" in n.render() for n in notes)
+    # the e-mails wait for the venue's working hours: each is due at a moment the venue is open
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from docflow.calendar.store import current_calendar
+    venue = appeal.venue
+    for job in _mail_jobs():
+        at = job.available_at.replace(tzinfo=UTC)
+        opened = current_calendar().next_office_moment(
+            at, venue.timezone, venue.opens, venue.closes, (venue.lunch_start, venue.lunch_end))
+        assert opened == at.astimezone(ZoneInfo(venue.timezone)), job.available_at
     # answered since: no more escalation, and the mail job skips
     materials.answer_request(req, users["division"], "Готово")
     db.session.commit()
