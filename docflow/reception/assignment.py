@@ -14,7 +14,11 @@ STRATEGIES = ("least_loaded", "fixed")
 
 
 class AssignmentError(ValueError):
-    pass
+    """Refused (re)assignment; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "login"):
+        super().__init__(message)
+        self.field = field
 
 
 @cache
@@ -52,10 +56,24 @@ def choose_responsible(body) -> User | None:
 def assign(appeal: Appeal, user: User | None, by: User | None, reason: str) -> None:
     """Make ``user`` responsible for ``appeal``, with a logged reason. Flushes, never commits."""
     if not reason.strip():
-        raise AssignmentError("A reassignment needs a reason.")
+        from flask_babel import gettext as _
+        raise AssignmentError(_("A reassignment needs a reason."), "reason")
     appeal.responsible_id = user.id if user else None
     log_assignment(appeal, by, reason)
     db.session.flush()
+
+
+def reassign(appeal: Appeal, login: str, by: User, reason: str) -> User:
+    """Hand the appeal to another responsible employee of its body, with a reason."""
+    from flask_babel import gettext as _
+
+    user = db.session.execute(db.select(User).where(User.login == login.strip())).scalar()
+    if user is None or not any(r.role == "responsible" and r.body_id == appeal.body_id
+                               for r in user.roles):
+        raise AssignmentError(_("%(login)s is not a responsible employee of this body.",
+                                login=login))
+    assign(appeal, user, by, reason)
+    return user
 
 
 def log_assignment(appeal: Appeal, by: User | None, reason: str) -> None:

@@ -13,3 +13,11 @@ def may_register(user, venue) -> bool:
     principal = principal_for(user)
     return any(role in INTAKE_ROLES and place in (None, f"venue:{venue.id}")
                for role, place in principal.roles)
+
+
+def may_reassign(user, appeal) -> bool:
+    """Heads and administrators, and the responsible employees who may work on the appeal."""
+    from ..engine.security import can
+
+    return user.has_role("head", "admin") or (
+        user.has_role("responsible") and can(user, "edit", appeal))

@@ -10,23 +10,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, func
 
-from ..auth.models import User
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
 from ..engine.errors import EngineError
 from ..engine.filecheck import FileRejected
 from ..engine.files import add_file_version, files_of
-from ..engine.security import can, visible_filter
+from ..engine.security import visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
 from ..reference.models import Body, Official, Venue
-from .assignment import AssignmentError, assign
+from .assignment import AssignmentError, reassign
 from .forms import IntakeForm, ReassignForm
 from .intake import IntakeSchema
 from .models import Appeal
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
-from .policy import may_register
+from .policy import may_reassign, may_register
 from .queries import TERMINAL_STATES, deadlines, late_reply_clause, overdue_clause
 
 bp = Blueprint("reception", __name__)
@@ -127,8 +126,7 @@ def appeal(appeal_id):
         transitions=allowed_transitions(appeal, current_user), files=files_of(appeal),
         bodies=_reference_lists()["bodies"], reassign=ReassignForm(),
         cw=appeal_sections(appeal),
-        can_reassign=current_user.has_role("head", "admin") or
-        (current_user.has_role("responsible") and can(current_user, "edit", appeal)))
+        can_reassign=may_reassign(current_user, appeal))
 
 
 @bp.route("/appeals/<int:appeal_id>/transition", methods=["POST"])
@@ -155,27 +153,71 @@ def appeal_transition(appeal_id):
 def appeal_reassign(appeal_id):
     appeal = load_appeal(appeal_id)
     form = ReassignForm()
-    allowed = current_user.has_role("head", "admin") or (
-        current_user.has_role("responsible") and can(current_user, "edit", appeal))
-    if not allowed:
+    if not may_reassign(current_user, appeal):
         abort(403)
     if not form.validate_on_submit():
         flash(_("Give the new employee's login and a reason."), "error")
         return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
-    user = db.session.execute(db.select(User).where(User.login == form.login.data.strip())).scalar()
-    if user is None or not any(r.role == "responsible" and r.body_id == appeal.body_id
-                               for r in user.roles):
-        flash(_("%(login)s is not a responsible employee of this body.",
-                login=form.login.data), "error")
-        return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
     try:
-        assign(appeal, user, current_user, form.reason.data)
+        user = reassign(appeal, form.login.data, current_user, form.reason.data)
         db.session.commit()
         flash(_("The appeal is now with %(name)s.", name=user.full_name), "success")
     except AssignmentError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     return redirect(url_for(".appeal", appeal_id=appeal_id), 303)
+
+
+@bp.route("/worklist/batch", methods=["POST"])
+@login_required
+def worklist_batch():
+    """Batch actions on the checked appeals: all are done, or none (each refusal is named)."""
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    from ..engine.errors import PermissionDenied
+    from .materials import request_materials
+    from .receptions import CaseworkError
+
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400)
+    ids = sorted({int(i) for i in request.form.getlist("appeal_ids") if i.isdigit()})
+    action = request.form.get("action")
+    if not ids or action not in ("reassign", "request_materials"):
+        flash(_("Tick at least one appeal and choose an action."), "error")
+        return redirect(url_for(".worklist"), 303)
+    problems = []
+    for appeal_id in ids:
+        appeal = db.session.execute(db.select(Appeal).where(
+            Appeal.id == appeal_id, visible_filter(current_user, "view", "appeal"))).scalar()
+        if appeal is None:
+            abort(404)
+        try:
+            if action == "reassign":
+                if not may_reassign(current_user, appeal):
+                    raise PermissionDenied(_("You may not reassign this appeal."))
+                reassign(appeal, request.form.get("login", ""), current_user,
+                         request.form.get("reason", ""))
+            else:
+                days = request.form.get("working_days", "")
+                request_materials(appeal, current_user,
+                                  addressee_kind=request.form.get("addressee_kind", ""),
+                                  addressee_code=request.form.get("addressee_code", ""),
+                                  question=request.form.get("question", ""),
+                                  working_days=int(days) if days.isdigit() else 0)
+        except (AssignmentError, CaseworkError, PermissionDenied, EngineError) as exc:
+            problems.append(f"{appeal.registration_number}: {exc}")
+    if problems:
+        db.session.rollback()
+        for problem in problems:
+            flash(problem, "error")
+        flash(_("Nothing was changed."), "error")
+    else:
+        db.session.commit()
+        flash(_("Done for %(n)s appeal(s).", n=len(ids)), "success")
+    return redirect(url_for(".worklist"), 303)
 
 
 SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
