@@ -31,3 +31,19 @@ def deadlines(appeal: Appeal) -> list[dict]:
              "overdue": appeal.replied_on is None and appeal.state not in TERMINAL_STATES
              and appeal.reply_due < date.today(),
              "late": appeal.replied_on is not None and appeal.replied_on > appeal.reply_due}]
+
+
+def brief_due_soon_clause(today: date, soon_working_days: int):
+    """R26: the brief for a proposed reception is due (reception date − 5 working days) within
+    the next ``soon_working_days`` working days, and it is not with the head yet."""
+    from sqlalchemy import exists, literal, select
+
+    from ..schedules.models import ScheduleEntry
+    from .briefs import BRIEF_WORKING_DAYS, BriefProposal
+
+    # shift(reception, -5) <= shift(today, n)  <=>  reception <= shift(today, n + 5)
+    limit = current_calendar().shift(today, soon_working_days + BRIEF_WORKING_DAYS)
+    return Appeal.state.in_(("in_review", "collecting")) & exists(
+        select(literal(1)).select_from(BriefProposal)
+        .join(ScheduleEntry, ScheduleEntry.id == BriefProposal.entry_id)
+        .where(BriefProposal.appeal_id == Appeal.id, ScheduleEntry.date <= limit))

@@ -26,7 +26,13 @@ from .models import Appeal
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import TERMINAL_STATES, deadlines, late_reply_clause, overdue_clause
+from .queries import (
+    TERMINAL_STATES,
+    brief_due_soon_clause,
+    deadlines,
+    late_reply_clause,
+    overdue_clause,
+)
 
 bp = Blueprint("reception", __name__)
 
@@ -234,29 +240,22 @@ def worklist():
         mine = mine.where(Appeal.responsible_id == current_user.id)
     soon = current_calendar().shift(date.today(), SOON_WORKING_DAYS)
     late = overdue_clause()
+    filters = {  # the worklist's counters, each also a filter (R26, R29, R31)
+        "new": Appeal.state == "registered",
+        "in_review": Appeal.state == "in_review",
+        "overdue": late,
+        "due_soon": ~late & (Appeal.reply_due <= soon),
+        "brief_due_soon": brief_due_soon_clause(date.today(), SOON_WORKING_DAYS),
+        "collecting": Appeal.state == "collecting",
+        "late": late_reply_clause(),
+    }
     counts = db.session.execute(mine.with_only_columns(
-        func.count(Appeal.id),
-        func.sum(case((Appeal.state == "registered", 1), else_=0)),
-        func.sum(case((Appeal.state == "in_review", 1), else_=0)),
-        func.sum(case((late, 1), else_=0)),
-        func.sum(case((~late & (Appeal.reply_due <= soon), 1), else_=0)),
-        func.sum(case((Appeal.state == "collecting", 1), else_=0)),
-        func.sum(case((late_reply_clause(), 1), else_=0)),
+        func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
     ).order_by(None)).one()
-    counters = dict(zip(("all", "new", "in_review", "overdue", "due_soon", "collecting",
-                         "late"),
-                        [int(c or 0) for c in counts], strict=True))
+    counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
     view = request.args.get("show", "all")
-    if view == "new":
-        mine = mine.where(Appeal.state == "registered")
-    elif view == "overdue":
-        mine = mine.where(late)
-    elif view == "due_soon":
-        mine = mine.where(~late, Appeal.reply_due <= soon)
-    elif view == "collecting":  # waiting for materials (R31)
-        mine = mine.where(Appeal.state == "collecting")
-    elif view == "late":  # replied after reply_due (R29)
-        mine = mine.where(late_reply_clause())
+    if view in filters:
+        mine = mine.where(filters[view])
     sort = request.args.get("sort", "due")
     column = SORTS.get(sort, Appeal.reply_due)
     mine = mine.order_by(column.desc() if request.args.get("dir") == "desc" else column,
