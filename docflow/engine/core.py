@@ -45,6 +45,7 @@ class Engine:
         self.rules: list = []
         self._principal_loader: Callable | None = None
         self._role_holders: Callable | None = None
+        self.item_urls: dict[str, Callable] = {}  # type -> fn(item) -> its page's URL
 
     # -- Flask -----------------------------------------------------------------------------
     def init_app(self, app) -> None:
@@ -52,10 +53,20 @@ class Engine:
         from . import audit, catalog, content, files, history, rules, security  # noqa: F401  (models)
         from .blueprint import bp
         from .cli import workflow_cli
+        from .inbox import bp as inbox_bp
+        from .inbox import unread_count
 
         app.extensions["docflow_engine"] = self
         if bp.name not in app.blueprints:
             app.register_blueprint(bp)
+            app.register_blueprint(inbox_bp)
+
+            @app.context_processor
+            def _inbox():
+                from flask_login import current_user
+                if not getattr(current_user, "is_authenticated", False):
+                    return {}
+                return {"inbox_unread": unread_count(current_user)}
         app.cli.add_command(workflow_cli)
 
     # -- registration ----------------------------------------------------------------------

@@ -31,6 +31,8 @@ def init_app(app) -> None:
     app.jinja_env.globals["workflow_state_title"] = state_title
     from .search import init_search
     init_search(app)
+    from flask import url_for
+    engine.item_urls.setdefault("appeal", lambda a: url_for("reception.appeal", appeal_id=a.id))
 
 
 def state_title(item) -> str:
