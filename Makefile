@@ -35,8 +35,8 @@ translations: setup
 	$(BIN)/pybabel compile -d translations >/dev/null
 
 extract-messages: setup
-	PYTHONPATH=. $(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -k condition:2 -k N_ -w 100 -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 100
+	PYTHONPATH=. $(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -k condition:2 -k N_ --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 db: setup
 	$(FLASK) db upgrade
