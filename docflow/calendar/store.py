@@ -6,6 +6,8 @@ the domain (see docflow.reception) — never silently left stale.
 """
 from datetime import UTC, date, datetime
 
+from flask import g, has_app_context
+
 from ..extensions import db
 from .core import Calendar, default_calendar
 
@@ -28,7 +30,11 @@ _cache: dict[str, tuple[tuple, Calendar]] = {}
 
 
 def current_calendar() -> Calendar:
-    """The shipped calendar with the database's overrides applied (cached until they change)."""
+    """The shipped calendar with the database's overrides applied (cached until they change).
+
+    Read once per request: a worklist asks it for every row ("due in N working days")."""
+    if has_app_context() and "docflow_calendar" in g:
+        return g.docflow_calendar
     rows = db.session.execute(
         db.select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
         .order_by(CalendarOverride.day)
@@ -36,10 +42,13 @@ def current_calendar() -> Calendar:
     key = tuple(rows)
     cached = _cache.get("current")
     if cached is not None and cached[0] == key:
-        return cached[1]
-    calendar = default_calendar().with_overrides(
-        {"day": day, "working": working, "reason": reason} for day, working, reason in rows)
-    _cache["current"] = (key, calendar)
+        calendar = cached[1]
+    else:
+        calendar = default_calendar().with_overrides(
+            {"day": day, "working": working, "reason": reason} for day, working, reason in rows)
+        _cache["current"] = (key, calendar)
+    if has_app_context():
+        g.docflow_calendar = calendar
     return calendar
 
 
@@ -55,4 +64,6 @@ def set_override(day: date, working: bool, reason: str, actor=None) -> CalendarO
     row.working, row.reason = working, reason.strip()
     row.created_by_id = getattr(actor, "id", None)
     db.session.flush()
+    if has_app_context():
+        g.pop("docflow_calendar", None)  # the rest of this request sees the change
     return row

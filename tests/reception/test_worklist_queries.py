@@ -1,0 +1,37 @@
+"""The worklist reads the calendar once, however many rows show "due in N working days"."""
+from flask import g
+from sqlalchemy import event
+
+from docflow.extensions import db
+from docflow.reception.intake import IntakeSchema
+from docflow.reception.models import Appeal
+from docflow.reception.operations import register_appeal
+from tests.api.test_appeals_api import body
+
+
+def _statements(client, url):
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+    g.pop("docflow_calendar", None)  # the test shares one app context across its requests
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return seen
+
+
+def test_worklist_statements_do_not_grow_with_the_rows(client, demo, login):
+    login("demo-responsible", "demo-pass-2026")
+    counts = []
+    for n in (2, 12):
+        while db.session.execute(db.select(db.func.count(Appeal.id))).scalar() < n:
+            i = db.session.execute(db.select(db.func.count(Appeal.id))).scalar()
+            register_appeal(IntakeSchema().load(body(external_id=f"Q{i}")), None)
+        db.session.commit()
+        statements = _statements(client, "/worklist")
+        assert sum("calendar_override" in s for s in statements) == 1
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
