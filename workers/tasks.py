@@ -21,3 +21,12 @@ def run_outbox_job(job_id: int) -> str:
 def record_ping(note: str) -> dict:
     """A harmless job that leaves a trace in the outbox result; used by health and tests."""
     return {"note": note}
+
+
+def periodic_tick() -> dict:
+    """RQ's cron runs this every minute (``workers.cron``): each periodic job's latest occurrence
+    becomes one outbox job, however many cron schedulers run (``docflow.jobs.periodic``)."""
+    from docflow.jobs.periodic import enqueue_due
+
+    with get_app().app_context():
+        return enqueue_due()

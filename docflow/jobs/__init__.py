@@ -81,6 +81,42 @@ def init_app(app) -> None:
             dispatcher.terminate()
             dispatcher.join(10)
 
+    @app.cli.command("cron")
+    def cron_command():
+        """Run RQ's cron scheduler for docflow's periodic jobs (`rq cron workers.cron`).
+
+        Any number of hosts may run it: each period's job is written to the outbox once."""
+        from rq.cron import CronScheduler
+
+        from workers import use_app
+
+        from .runner import redis_connection
+
+        app = use_app(current_app._get_current_object())
+        scheduler = CronScheduler(connection=redis_connection(app))
+        scheduler.load_config_from_file("workers.cron")
+        scheduler.start()
+
+    @app.cli.command("periodic")
+    @click.option("--now", "now_text", default=None,
+                  help="Pretend it is this UTC time (ISO 8601); default: now.")
+    def periodic_command(now_text):
+        """Write the periodic jobs that are due into the outbox (once per period)."""
+        from datetime import UTC, datetime
+
+        from .periodic import enqueue_due
+
+        now = None
+        if now_text:
+            try:
+                now = datetime.fromisoformat(now_text)
+            except ValueError:
+                raise click.BadParameter("not an ISO 8601 time", param_hint="--now") from None
+            now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        due = enqueue_due(now)
+        click.echo(", ".join(f"{name}: job {job_id}" for name, job_id in due.items())
+                   or "Nothing due.")
+
     @app.cli.command("run-jobs")
     def run_jobs_command():
         """Run every due outbox job once in this process (embedded mode, scripts, tests)."""

@@ -18,19 +18,24 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedWorker(threading.Thread):
-    """Runs outbox jobs inside the app process (embedded mode)."""
+    """Runs outbox jobs inside the app process (embedded mode), and is its clock for periodic
+    jobs (``docflow.jobs.periodic``): each occurrence becomes one keyed outbox job."""
 
     def __init__(self, app, poll: float = 0.5):
+        from .periodic import PeriodicScheduler
+
         super().__init__(name="docflow-embedded-worker", daemon=True)
         self.app, self.poll = app, poll
         self.stopping = threading.Event()
         self.last_beat = 0.0
+        self.periodic = PeriodicScheduler()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             self.last_beat = time.monotonic()
             try:
                 with self.app.app_context():
+                    self.periodic.tick()
                     ids = runnable_ids()
                     for job_id in ids:
                         run_job(job_id)
