@@ -114,7 +114,7 @@ def build_document(kind: str, item: Item, actor=None) -> FileVersion:
     meta = {"kind": kind, "template_version": doc.template_version,
             "data_hash": doc.data_hash, "media_type": MEDIA_TYPE, "pages": doc.pages}
     return add_file_version(item, build.file_name, doc.pdf, actor, filename=build.filename,
-                            meta=meta, generated=True)
+                            meta=meta, generated=True, text=doc.text or None)
 
 
 def request_document(kind: str, item: Item, actor, *, title: str = ""):

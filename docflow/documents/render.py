@@ -7,6 +7,7 @@ the Jinja environment with its compiled templates, the print stylesheet parsed o
 Nothing is fetched from outside: the URL fetcher accepts only ``data:`` URLs.
 """
 import base64
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,6 +46,10 @@ class RenderedDocument:
     data_hash: str  # SHA-256 of the canonical JSON of the context
     pages: int
     language: str = field(default="")
+    # The document's words for full-text search, taken from the HTML it was laid out from: the
+    # file store then need not parse the PDF back (pypdf took ~40 ms a letter, more than
+    # half the render).
+    text: str = field(default="", repr=False)
 
 
 class OfflineFetcher(URLFetcher):
@@ -67,6 +72,39 @@ class BoundedCache(dict):
         if len(self) >= self.limit and key not in self:
             del self[next(iter(self))]
         super().__setitem__(key, value)
+
+
+BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "li", "tr", "table", "section",
+                    "header", "footer", "caption", "br", "ul", "ol", "dl", "dt", "dd"})
+CELLS = frozenset({"td", "th"})
+_SPACES = re.compile(r"\s+")  # source whitespace, newlines included, is one space in print
+_BREAKS = re.compile(r" ?\x00[\x00 ]*")  # block boundaries (marked \x00) are line breaks
+
+
+def printed_text(root) -> str:
+    """The text a reader sees, in reading order: a line per block (paragraph, row, ``<br>``),
+    cells of a row separated by spaces; ``<head>``, ``<style>`` and ``<script>`` left out."""
+    parts: list[str] = []
+
+    def walk(element):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in ("head", "style", "script", "title"):
+            return
+        if tag in BLOCKS:
+            parts.append("\x00")
+        elif tag in CELLS:
+            parts.append(" ")
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in BLOCKS:
+            parts.append("\x00")
+
+    walk(root)
+    return _BREAKS.sub("\n", _SPACES.sub(" ", "".join(parts))).strip()
 
 
 def svg_data_uri(svg: str) -> str:
@@ -155,7 +193,8 @@ class Renderer:
                author: str = "docflow") -> RenderedDocument:
         html = self.render_html(kind, context, language=language, title=title, author=author)
         with self._lock:
-            document = HTML(string=html, url_fetcher=self.fetcher).render(
+            parsed = HTML(string=html, url_fetcher=self.fetcher)
+            document = parsed.render(
                 font_config=self.font_config, stylesheets=[self.stylesheet],
                 cache=self.image_cache, **self.pdf_options)
             pdf = document.write_pdf(**self.pdf_options)
@@ -163,6 +202,7 @@ class Renderer:
             pdf=pdf, html=html, template=f"documents/{self.template_name(kind)}",
             template_version=self.template_version(kind), data_hash=data_hash(context),
             pages=len(document.pages), language=language,
+            text=printed_text(parsed.etree_element),
         )
 
 

@@ -62,11 +62,13 @@ class FileVersion(db.Model):
 
 def add_file_version(item: Item, name: str, data: bytes, actor, *, filename: str,
                      meta: dict | None = None, generated: bool = False,
-                     allowed: set[str] | None = None) -> FileVersion:
+                     allowed: set[str] | None = None, text: str | None = None) -> FileVersion:
     """Store ``data`` as the next version of the item's file ``name``. Flushes, never commits.
 
     An upload is checked (type sniffed, size, safe name) and needs ``add_files``; a generated
     file (a rendered letter) is trusted and may be added by the system (``actor`` None).
+    ``text``: a generated file's searchable text when its maker knows it (the renderer does),
+    so the file is not parsed back for it.
     """
     from . import filecheck, storage
     from .events import emit
@@ -92,10 +94,11 @@ def add_file_version(item: Item, name: str, data: bytes, actor, *, filename: str
         file = EngineFile(item_id=item.id, name=name)
         db.session.add(file)
         db.session.flush()
-    try:
-        text = filecheck.extract_text(media_type, data)
-    except Exception:  # text is a convenience for search; a file without it is still stored
-        text = None
+    if text is None or not generated:
+        try:
+            text = filecheck.extract_text(media_type, data)
+        except Exception:  # text is a convenience for search; a file without it is still stored
+            text = None
     version = FileVersion(file=file, number=len(file.versions) + 1,
                           created_by_id=getattr(actor, "id", None), size=size,
                           media_type=media_type, sha256=sha, original_name=filename[:255],

@@ -85,7 +85,7 @@ def store(appeal: Appeal, name: str, rendered: RenderedDocument, actor, *, filen
           meta: dict) -> FileVersion:
     """The rendered PDF as the next generated version of the case's file ``name``."""
     return add_file_version(appeal, name, rendered.pdf, actor, filename=filename,
-                            generated=True,
+                            generated=True, text=rendered.text or None,
                             meta={"template_version": rendered.template_version,
                                   "data_hash": rendered.data_hash, "template": rendered.template,
                                   "language": rendered.language, "pages": rendered.pages,

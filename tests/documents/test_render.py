@@ -136,3 +136,20 @@ def test_report_chart_is_drawn_without_its_markup(renderer):
     assert "<script" not in doc.html and "alert" not in pdf_text(doc.pdf)
     assert "data:image/svg+xml;base64," in doc.html
     assert "ЛЕГЕНДА" in pdf_text(doc.pdf)  # the chart itself was drawn
+
+
+@pytest.mark.parametrize("kind,language", CASES)
+def test_search_text_has_the_words_of_the_pdf(rendered, kind, language):
+    """The stored search text comes from the laid-out HTML, not from parsing the PDF back:
+    it must hold the same words as the PDF (read with pypdf, as uploads are), line by line."""
+    import re
+
+    _, title, doc = rendered[kind, language]
+    words = set(re.findall(r"\w+", pdf_text(doc.pdf)))
+    assert set(re.findall(r"\w+", doc.text)) == words and len(words) > 50
+    assert title not in doc.text  # <head> is not printed
+    if kind == "reply_letter":  # the addressee's <br> and the table rows end lines
+        context = rendered[kind, language][0]
+        lines = doc.text.splitlines()
+        assert context["applicant"]["name"] in lines
+        assert f"{LABELS[language]['reception_time']} {context['reception']['time']}" in lines

@@ -132,3 +132,17 @@ def test_a_version_stored_while_rendering_is_found_under_the_lock(memo_env, monk
     db.session.commit()
     assert result.id == stored[0].id
     assert len(_versions(memo_env.memo)) == 1
+
+
+def test_the_stored_search_text_is_the_renderers_not_a_pdf_parse(memo_env, monkeypatch):
+    """Storing a generated PDF does not parse it back (pypdf cost more than the render)."""
+    from docflow.engine import filecheck
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the generated PDF was parsed back for its text")
+
+    monkeypatch.setattr(filecheck, "extract_text", refuse)
+    version = build_document("test_letter", memo_env.memo)
+    db.session.commit()
+    assert f"MEMO-{memo_env.memo.id}" in version.text
+    assert "Түркістан қ., 1-үй" in version.text.splitlines()
