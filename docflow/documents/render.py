@@ -7,6 +7,7 @@ the Jinja environment with its compiled templates, the print stylesheet parsed o
 Nothing is fetched from outside: the URL fetcher accepts only ``data:`` URLs.
 """
 import base64
+import gc
 import re
 import threading
 from dataclasses import dataclass, field
@@ -241,4 +242,9 @@ def warm_up() -> Renderer:
                           ("schedule_poster", samples.schedule_poster(rows=2)),
                           ("quarterly_report", samples.quarterly_report())):
         renderer.render(kind, context, language="kk", title=kind)
+    # Everything built so far (the app, fonts, templates, stylesheet) lives as long as the
+    # process: out of the collector's sight, full collections no longer walk it (a few % per
+    # document), and an RQ work horse forked from here does not copy it by touching it.
+    gc.collect()
+    gc.freeze()
     return renderer

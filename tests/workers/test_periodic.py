@@ -176,3 +176,14 @@ def test_the_embedded_worker_runs_the_periodic_jobs_too(app):
         assert len(_periodic_jobs(SWEEP)) == 1
     finally:
         app.extensions.pop("docflow_worker").stop()
+
+
+def test_the_periodic_command_writes_what_is_due_and_names_a_bad_time(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["periodic", "--now", "2026-11-26T04:00:00"])
+    assert result.exit_code == 0 and f"{SWEEP}: job" in result.output, result.output
+    again = runner.invoke(args=["periodic", "--now", "2026-11-26T09:00:00+05:00"])
+    assert again.output == result.output  # same period, same job
+    bad = runner.invoke(args=["periodic", "--now", "yesterday"])
+    assert bad.exit_code == 2 and "--now" in bad.output
+    assert len(_periodic_jobs(SWEEP)) == 1
