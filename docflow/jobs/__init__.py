@@ -55,13 +55,18 @@ def init_app(app) -> None:
     @app.cli.command("worker")
     @click.option("--queues", default="documents,reports,default", show_default=True)
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-    def worker_command(queues, burst):
+    @click.option("--fork", is_flag=True,
+                  help="Fork a work horse per job (isolation) instead of running jobs in the "
+                       "warm worker process (faster).")
+    @click.option("--max-jobs", type=click.IntRange(min=1), default=None,
+                  help="Stop after this many jobs (let the service manager start a fresh one).")
+    def worker_command(queues, burst, fork, max_jobs):
         """Run an RQ worker (production) with an outbox dispatcher beside it."""
         import multiprocessing
         import os
 
         from workers import use_app
-        from workers.worker import DocflowWorker, prepare
+        from workers.worker import DocflowSimpleWorker, DocflowWorker, prepare
 
         from .runner import redis_connection, run_dispatcher
 
@@ -73,10 +78,11 @@ def init_app(app) -> None:
         dispatcher = multiprocessing.get_context("fork").Process(
             target=run_dispatcher, args=(app, os.getpid()), name="docflow-dispatcher", daemon=True)
         dispatcher.start()
-        worker = DocflowWorker(queues.split(","), connection=redis_connection(app))
+        worker_class = DocflowWorker if fork else DocflowSimpleWorker
+        worker = worker_class(queues.split(","), connection=redis_connection(app))
         worker.prepared = True
         try:
-            worker.work(burst=burst)
+            worker.work(burst=burst, max_jobs=max_jobs)
         finally:
             dispatcher.terminate()
             dispatcher.join(10)

@@ -21,7 +21,8 @@ from docflow.jobs.runner import dispatch_pending
 
 ROOT = Path(__file__).resolve().parents[2]
 RQ = str(Path(sys.executable).parent / "rq")
-WORKER = ["-w", "workers.worker.DocflowWorker"]  # what `flask worker` runs: app built once
+# What `flask worker` runs (app built once): jobs in the worker process, or a horse per job.
+WORKERS = ["workers.worker.DocflowSimpleWorker", "workers.worker.DocflowWorker"]
 BUILD_SECONDS = 3
 
 
@@ -49,8 +50,10 @@ def _worker_env(app, redis_url: str) -> dict:
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_a_worker_killed_mid_job_is_retried_and_one_document_is_stored(memo_pg_env,
-                                                                        redis_server, tmp_path):
+@pytest.mark.parametrize("worker_class", WORKERS)
+def test_a_worker_killed_mid_job_is_retried_and_one_document_is_stored(memo_pg_env, redis_server,
+                                                                        tmp_path, worker_class):
+    WORKER = ["-w", worker_class]
     app, memo = memo_pg_env.app, memo_pg_env.memo
     app.config["REDIS_URL"] = redis_server.url
     Redis.from_url(redis_server.url).flushdb()  # nothing left by other tests
