@@ -15,7 +15,7 @@ class RoundForm(FlaskForm):
     venue = SelectField(_l("Venue"), validate_choice=False)
     period_start = DateField(_l("Period from"), validators=[Optional()])
     period_end = DateField(_l("Period to"), validators=[Optional()])
-    share_percent = IntegerField(_l("Share to call, %"), default=10, validators=[Optional()])
+    share_percent = IntegerField(_l("Share to call (per cent)"), default=10, validators=[Optional()])
     seed = IntegerField(_l("Seed (empty: a new one; give a round's seed to repeat its draw)"),
                         validators=[Optional()])
 

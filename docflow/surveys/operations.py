@@ -24,7 +24,7 @@ from .sampling import candidates, draw, eligible, quarter_bounds, quarter_of
 
 MAX_SEED = 2**31 - 1
 FIELD_NAMES = {"period_start": _l("Period from"), "period_end": _l("Period to"),
-               "share_percent": _l("Share to call, %"), "seed": _l("Seed"),
+               "share_percent": _l("Share to call (per cent)"), "seed": _l("Seed"),
                "venue": _l("Venue"), "outcome": _l("Outcome of the call"),
                "score": _l("Satisfaction score"), "comment": _l("Comment")}
 
