@@ -211,3 +211,32 @@ def test_a_head_starts_rounds_only_for_their_venue(app, world, as_user):
     assert ok.status_code == 303 and room.code == "RR-MLSPP"
     tasks = db.session.execute(db.select(SurveyTask)).scalars().all()
     assert [t.venue_id for t in tasks] == [room.id]
+
+
+def test_start_pages_link_to_the_surveys(app, world, as_user):
+    assert "/surveys/" in as_user("op-plain").get("/").get_data(as_text=True)
+
+
+def test_satisfaction_figures_by_venue_and_body(sampled, world):
+    from docflow.surveys.operations import record_outcome
+    with force_locale("en"):
+        record_outcome(sampled["kk"], world.user("op-plain"), outcome="reached", score=5)
+        record_outcome(sampled["ru"], world.user("op-plain"), outcome="reached", score=2)
+        record_outcome(sampled["room"], world.user("op-room"), outcome="refused_to_answer")
+    db.session.commit()
+    today = date.today()
+    everything = satisfaction(db.session, start=today, end=today)
+    assert everything["total"] == {
+        "called": 3, "reached": 2, "not_reached": 0, "refused_to_answer": 1,
+        "response_rate": 2 / 3, "average_score": 3.5, "scores": {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}}
+    crc, room = sampled["kk"].venue_id, sampled["room"].venue_id
+    assert set(everything["venues"]) == {crc, room}
+    assert everything["venues"][room]["response_rate"] == 0
+    assert everything["venues"][room]["average_score"] is None
+    only_room = satisfaction(db.session, venue_ids=[room], start=today, end=today)
+    assert only_room["total"]["called"] == 1 and set(only_room["venues"]) == {room}
+    other_body = satisfaction(db.session, body_ids=[sampled["kk"].body_id + 1000],
+                              start=today, end=today)
+    assert other_body["total"]["called"] == 0 and other_body["total"]["response_rate"] is None
+    yesterday = satisfaction(db.session, start=date(2020, 1, 1), end=date(2020, 12, 31))
+    assert yesterday["venues"] == {}
