@@ -41,7 +41,9 @@ def user(login: str) -> User:
 def world(request):
     """Demo data plus: a responsible employee cleared at CRC-AST (to move restricted appeals),
     operators at CRC-AST cleared and not, and one at the reception room RR-MLSPP."""
-    request.getfixturevalue("pg_app" if "pg_app" in request.fixturenames else "app")
+    # the test's own app: db_app's (SQLite or PostgreSQL), pg_app, or the SQLite app
+    request.getfixturevalue(next(name for name in ("db_app", "pg_app", "app")
+                                 if name in request.fixturenames))
     from docflow.demo import load_demo
     load_demo()
     for login, role, venue, body, cleared in [
