@@ -56,15 +56,14 @@ def excel_date_format(pattern: str) -> str:
     return pattern.replace("M", "m").replace("'", '"')
 
 
-def _text_of(value, locale: str) -> str:
+def _text_of(value, locale: str, pattern: str) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         local = local_datetime(value)
-        return f"{babel_format_date(local.date(), date_pattern(locale), locale=locale)} " \
-               f"{local:%H:%M}"
+        return f"{babel_format_date(local.date(), pattern, locale=locale)} {local:%H:%M}"
     if isinstance(value, date):
-        return babel_format_date(value, date_pattern(locale), locale=locale)
+        return babel_format_date(value, pattern, locale=locale)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
     return safe_text(str(value))
@@ -77,6 +76,7 @@ def headers(columns: Sequence[Column]) -> list[str]:
 def write_csv(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
     """The CSV file as text pieces: a BOM and the header line, then rows in batches."""
     locale = str(get_locale())
+    pattern = date_pattern(locale)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_text(h) for h in headers(columns)])
@@ -84,7 +84,7 @@ def write_csv(rows: Iterable, columns: Sequence[Column]) -> Iterator[str]:
     buffer.seek(0)
     buffer.truncate()
     for n, row in enumerate(rows, 1):
-        writer.writerow([_text_of(value(row), locale) for _header, value in columns])
+        writer.writerow([_text_of(value(row), locale, pattern) for _header, value in columns])
         if n % CSV_BATCH_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -21,11 +21,12 @@ PASSWORD = "demo-pass-2026"
 
 
 @pytest.fixture
-def appeals(db_app):
+def appeals(app):
     """The search tests' four appeals (one restricted: a foreigner, R11) and enough more that
-    the search has two pages."""
+    the search has two pages. (Pages are read through the SQLite app's test client, as in
+    tests/reception/test_search.py; the queries themselves run on both backends there.)"""
     from docflow.demo import load_demo
-    init_search(db_app)
+    init_search(app)
     load_demo()
     create_user("resp-cleared", "responsible", venue_code="CRC-AST", body_code="MLSPP",
                 password=PASSWORD, cleared_restricted=True)
