@@ -513,12 +513,8 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
                              names=", ".join(sorted(reg.facets))))
     model = _model(query)
     conds = _conditions(user, query)
-    key = query.sort.removeprefix("-")
-    column = reg.sorts[key]
-    desc = query.sort.startswith("-")
-    order = [column.desc() if desc else column.asc(), Item.id.desc() if desc else Item.id.asc()]
-    items = db.session.execute(select(model).where(*conds).order_by(*order)
-                               .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    items = db.session.execute(select_items(user, query).limit(per_page)
+                               .offset((page - 1) * per_page)).scalars().all()
     total = db.session.execute(select(func.count()).select_from(model).where(*conds)).scalar()
     counts = {}
     for name in dict.fromkeys(facets):
@@ -529,6 +525,16 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
             .group_by(col).order_by(n.desc(), col).limit(MAX_FACET_VALUES)).all()
         counts[name] = [FacetCount(value, int(c)) for value, c in rows]
     return SearchResult(items, int(total or 0), counts, page, per_page)
+
+
+def select_items(user, query: Query):
+    """The ordered select of every item ``user`` may view that matches a prepared query, not
+    paged: :func:`run` pages it, an export streams it (the same rows, the same order)."""
+    reg = registration(query.type) if query.type else _common()
+    column = reg.sorts[query.sort.removeprefix("-")]
+    desc = query.sort.startswith("-")
+    order = [column.desc() if desc else column.asc(), Item.id.desc() if desc else Item.id.asc()]
+    return select(_model(query)).where(*_conditions(user, query)).order_by(*order)
 
 
 def count(user, *, q: str | None = None, type: str | None = None,

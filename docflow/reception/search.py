@@ -158,6 +158,7 @@ def search():
         filter_titles=FILTER_TITLES, sort_titles=SORT_TITLES,
         form=SaveSearchForm(), columns=COLUMNS,
         item_url=lambda a: url_for("reception.appeal", appeal_id=a.id),
+        export_endpoint="exports.search",
     ), (400 if error else 200)
 
 

@@ -230,14 +230,17 @@ SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
          "number": Appeal.registration_number}
 
 
-@bp.route("/worklist")
-@login_required
-def worklist():
-    """The responsible employee's appeals: counters, filters, sorting, due in working days."""
-    mine = db.select(Appeal).where(visible_filter(current_user, "view", "appeal"),
+def worklist_query(user, args):
+    """The worklist's query from its URL arguments, for the page and its export (one place).
+
+    Returns ``(base, filters, show, sort, ordered)``: ``base`` the user's open appeals in the
+    chosen scope (the counters count it), ``filters`` the counters' clauses, ``ordered`` the
+    rows shown (``base``, the chosen counter's filter, the order), without paging.
+    """
+    mine = db.select(Appeal).where(visible_filter(user, "view", "appeal"),
                                    Appeal.state.notin_(TERMINAL_STATES))
-    if request.args.get("scope", "mine") == "mine":
-        mine = mine.where(Appeal.responsible_id == current_user.id)
+    if args.get("scope", "mine") == "mine":
+        mine = mine.where(Appeal.responsible_id == user.id)
     soon = current_calendar().shift(date.today(), SOON_WORKING_DAYS)
     late = overdue_clause()
     filters = {  # the worklist's counters, each also a filter (R26, R29, R31)
@@ -249,18 +252,25 @@ def worklist():
         "collecting": Appeal.state == "collecting",
         "late": late_reply_clause(),
     }
+    view = args.get("show", "all")
+    ordered = mine.where(filters[view]) if view in filters else mine
+    sort = args.get("sort", "due")
+    column = SORTS.get(sort, Appeal.reply_due)
+    ordered = ordered.order_by(column.desc() if args.get("dir") == "desc" else column,
+                               Appeal.id)
+    return mine, filters, view, sort, ordered
+
+
+@bp.route("/worklist")
+@login_required
+def worklist():
+    """The responsible employee's appeals: counters, filters, sorting, due in working days."""
+    mine, filters, view, sort, ordered = worklist_query(current_user, request.args)
     counts = db.session.execute(mine.with_only_columns(
         func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
     ).order_by(None)).one()
     counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
-    view = request.args.get("show", "all")
-    if view in filters:
-        mine = mine.where(filters[view])
-    sort = request.args.get("sort", "due")
-    column = SORTS.get(sort, Appeal.reply_due)
-    mine = mine.order_by(column.desc() if request.args.get("dir") == "desc" else column,
-                         Appeal.id)
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.execute(mine.limit(50).offset((page - 1) * 50)).scalars().all()
+    rows = db.session.execute(ordered.limit(50).offset((page - 1) * 50)).scalars().all()
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
                            sort=sort, page=page, due_in=due_in)
