@@ -47,8 +47,11 @@ class Site:
         """A browser context signed in as the demo user of ``role`` (kept for the session)."""
         key = (role, locale, tuple(viewport.items()) if viewport else None)
         if key not in self._contexts:
-            ctx = self.browser.new_context(locale=locale, viewport=viewport)
-            if role:
+            signed = next((c for k, c in self._contexts.items() if k[0] == role), None)
+            ctx = self.browser.new_context(
+                locale=locale, viewport=viewport,
+                storage_state=signed.storage_state() if signed and role else None)
+            if role and signed is None:
                 page = ctx.new_page()
                 sign_in(page, self.url, login_of(role))
                 page.close()

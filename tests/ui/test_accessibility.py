@@ -50,6 +50,27 @@ def test_no_serious_axe_violation(site, axe_script, entry):
     page = open_page(site, entry)
     found = serious(run_axe(page, axe_script))
     assert not found, f"{entry.path} as {entry.role}:\n" + "\n".join(found)
+    unreachable = page.evaluate(KEYBOARD_CHECK)
+    assert not unreachable, f"{entry.path}: not reachable by keyboard or no visible focus: " \
+        f"{unreachable}"
+
+
+# Every visible form control takes the keyboard focus (no tabindex=-1, not disabled by script)
+# and shows it: an outline or a box shadow when focused (WCAG 2.1.1, 2.4.7).
+KEYBOARD_CHECK = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll(
+      'main input:not([type=hidden]), main select, main textarea, main button, main a[href], main summary')) {
+    if (!el.offsetParent || el.disabled) continue;
+    if (el.tabIndex < 0) { bad.push((el.id || el.name || el.outerHTML.slice(0, 60)) + ' tabindex<0'); continue; }
+    el.focus();
+    if (document.activeElement !== el) { bad.push((el.id || el.outerHTML.slice(0, 60)) + ' no focus'); continue; }
+    const st = getComputedStyle(el);
+    if ((st.outlineStyle === 'none' || parseFloat(st.outlineWidth) === 0) && st.boxShadow === 'none')
+      bad.push((el.id || el.outerHTML.slice(0, 60)) + ' focus not visible');
+  }
+  return bad.slice(0, 10);
+}"""
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
@@ -61,3 +82,12 @@ def test_public_pages_name_their_language(site, axe_script, lang):
         assert page.locator("html").get_attribute("lang") == expected
         found = serious(run_axe(page, axe_script))
         assert not found, f"{entry.path} in {lang}:\n" + "\n".join(found)
+
+
+def test_axe_finds_what_it_should(site, axe_script):
+    """The check can fail: a page with an unlabeled field and a low-contrast text is caught."""
+    page = site.tab(None)
+    page.set_content('<html lang="en"><body><main><h1>x</h1><input id="q">'
+                     '<p style="color:#bbb;background:#fff">faint</p></main></body></html>')
+    found = " ".join(serious(run_axe(page, axe_script)))
+    assert "label" in found and "color-contrast" in found
