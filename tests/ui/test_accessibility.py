@@ -61,7 +61,9 @@ KEYBOARD_CHECK = """() => {
   const bad = [];
   for (const el of document.querySelectorAll(
       'main input:not([type=hidden]), main select, main textarea, main button, main a[href], main summary')) {
-    if (!el.offsetParent || el.disabled) continue;
+    if (!el.checkVisibility() || el.disabled) continue;
+    const closed = el.closest('details:not([open])');
+    if (closed && el.tagName !== 'SUMMARY') continue;  // reached once its summary opens it
     if (el.tabIndex < 0) { bad.push((el.id || el.name || el.outerHTML.slice(0, 60)) + ' tabindex<0'); continue; }
     el.focus();
     if (document.activeElement !== el) { bad.push((el.id || el.outerHTML.slice(0, 60)) + ' no focus'); continue; }
