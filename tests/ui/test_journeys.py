@@ -75,7 +75,7 @@ def test_division_answers_a_material_request(site):
     page.locator("#text").fill("Выплаты назначены с 1 ноября.")
     page.get_by_role("button", name="Отправить ответ").click()
     page.wait_for_load_state()
-    assert page.get_by_test_id("material-state").inner_text() == "answered"
+    assert page.get_by_test_id("material-state").get_attribute("data-state") == "answered"
     page.close()
 
 

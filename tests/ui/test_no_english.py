@@ -25,7 +25,8 @@ UI_WORDS = {"save", "cancel", "edit", "delete", "search", "submit", "back", "nex
             "settings", "details", "actions", "action", "state", "due", "from", "to", "and",
             "or", "the", "of", "in", "on", "by", "for", "with", "pending", "running", "done",
             "failed", "error", "warning", "required", "optional", "unknown", "language", "body",
-            "venue", "official", "appeal", "appeals", "schedule", "reception", "inbox", "today"}
+            "venue", "official", "appeal", "appeals", "schedule", "reception", "inbox", "today", "asked",
+            "answered", "waived", "overdue", "draft", "submitted", "approved", "published"}
 VOICED = ("aria-label", "title", "alt", "placeholder")
 LATIN_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][a-z]+(?:'[a-z]+)?(?![\w@/-])")
 NOISE = re.compile(r"\S+@\S+|https?://\S+|/\S*|\b[\w.-]*\d[\w.-]*\b|\b[A-Z][A-Z0-9_-]+\b")
