@@ -6,12 +6,12 @@ FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
-        clean bench-intake bench-documents
+        clean bench-intake bench-documents node-deps screenshots
 
 run: system-deps setup translations db demo
 	$(FLASK) serve --port $(PORT)
 
-test: system-deps-test setup translations
+test: system-deps-test setup translations node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 system-deps:
@@ -60,3 +60,14 @@ bench-documents: setup translations
 	else echo "not root: LibreOffice must already be installed (libreoffice-writer-nogui python3-uno)"; fi
 	$(BIN)/pip install -q 'docxtpl>=0.18,<1' 'python-docx>=1.1,<2' 'unoserver>=3.0,<4'
 	$(BIN)/python -m bench.documents
+
+# axe-core (the accessibility checks of tests/ui) from package-lock.json into node_modules/.
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# docs/screenshots/: each role's start page at phone and desktop widths (the test that makes them).
+screenshots: system-deps-test setup translations node-deps
+	DOCFLOW_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/ui/test_screenshots.py

@@ -52,8 +52,15 @@ def init_app(app) -> None:
     app.before_request(refresh)
 
     @app.template_filter("date")
-    def _date(value: date | None, fmt: str = "medium") -> str:
+    def _date(value: date | str | None, fmt: str = "medium") -> str:
+        if isinstance(value, str) and value:  # an ISO date from an API-shaped dict
+            value = date.fromisoformat(value)
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("day_reason")
+    def _day_reason(value: date | str, reason: str | None) -> str:
+        from .calendar.labels import day_reason
+        return day_reason(value, reason)
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:

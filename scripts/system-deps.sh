@@ -21,6 +21,9 @@ if [ "$what" = test ]; then
   check redis-server
   check chromium
   check poppler-utils
+  # node and npm install axe-core (tests/ui); a nodejs that bundles npm is enough
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

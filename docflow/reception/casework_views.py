@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -173,7 +174,7 @@ def _back(appeal_id: int):
 
 
 def _entry_choices(appeal: Appeal) -> list[tuple[str, str]]:
-    return [(str(e.id), f"{e.date.isoformat()} {e.start.strftime('%H:%M')}"
+    return [(str(e.id), f"{format_date(e.date)} {e.start.strftime('%H:%M')}"
              + ("" if receptions.has_room(e, appeal) else " — " + _("full")))
             for e in receptions.entries_for(appeal)]
 

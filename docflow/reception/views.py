@@ -6,6 +6,7 @@ from datetime import date
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, func
@@ -84,8 +85,8 @@ def _intake(desk: str):
             form.attachments.errors = [str(exc)]
         else:
             flash(_("Appeal %(number)s registered on %(date)s; reply due %(due)s.",
-                    number=appeal.registration_number, date=appeal.registered_on.isoformat(),
-                    due=appeal.reply_due.isoformat()), "success")
+                    number=appeal.registration_number, date=format_date(appeal.registered_on),
+                    due=format_date(appeal.reply_due)), "success")
             return redirect(url_for(".appeal", appeal_id=appeal.id), 303)
     template = "reception/call_center.html" if desk == "call_center" else "reception/intake.html"
     return render_template(template, form=form, desk=desk, **_reference_lists())

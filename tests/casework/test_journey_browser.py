@@ -76,7 +76,7 @@ def test_call_center_to_held_reception_in_the_browser(app, demo, live, page):
     page.get_by_role("link", name="Сведения о назначенных выплатах").click()
     page.locator("#text").fill("Пособие назначено с 1 ноября.")
     click(page, "Send the answer")
-    assert page.get_by_test_id("material-state").inner_text() == "answered"
+    assert page.get_by_test_id("material-state").get_attribute("data-state") == "answered"
     sign_out(page, live)
 
     sign_in(page, live, "demo-responsible")

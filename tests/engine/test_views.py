@@ -85,7 +85,7 @@ def test_sharing_grants_and_revokes_and_explains(site):
     page = post(f"/items/{memo.uid}/sharing", principal="nobody", role="reader")
     assert f"user:{users.nobody.id}" in _text(page)
     access = _text(client.get(f"/items/{memo.uid}/access"))
-    assert "local role on this item" in access and "global role held at venue:1" in access
+    assert "local role on this item" in access and "global role held at Venue № 1" in access
     login("nobody")
     assert client.get(f"/items/{memo.uid}").status_code == 200
     login("alice")
