@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import api, auth, documents, errors, jobs, main, reception, reference, schedules
     for area in (auth, main, errors, jobs, reference, documents, reception, schedules, api):
         area.init_app(app)
+    from . import reports
+    reports.init_app(app)
 
     from .cli import init_app as init_cli
     init_cli(app)
