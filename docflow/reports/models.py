@@ -7,6 +7,7 @@ and ``body:<id>``.
 """
 from ..engine.content import Item
 from ..extensions import db
+from ..reception.models import Appeal
 
 
 class QuarterlyReport(Item):
@@ -37,3 +38,13 @@ class QuarterlyReport(Item):
     @property
     def label(self) -> str:
         return f"{self.year} Q{self.quarter}"
+
+
+# Indexes the figures read through (docflow.reports.figures): one venue and body over a period,
+# by registration date (appeals, channels, R25) and by reply due date (R29); and every venue's
+# appeals of a quarter (which venues and bodies report, R40) from the index alone.
+db.Index("ix_appeal_venue_body_registered", Appeal.venue_id, Appeal.body_id,
+         Appeal.registered_on)
+db.Index("ix_appeal_venue_body_reply_due", Appeal.venue_id, Appeal.body_id, Appeal.reply_due)
+db.Index("ix_appeal_registered_venue_body", Appeal.registered_on, Appeal.venue_id,
+         Appeal.body_id)
