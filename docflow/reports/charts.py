@@ -117,22 +117,19 @@ def sections(figs: dict, locale: str | None = None) -> list[Section]:
                    Row("officials_counted", _("Officials counted"), rec["officials_counted"])]),
         Section("satisfaction", _("Applicants' satisfaction (R38)"),
                 _("From the telephone surveys of the period."),
-                [Row("satisfaction_score", _("Average score"),
-                     _pick(sat, "average_score", "average", "avg_score", "score")),
-                 Row("satisfaction_reached", _("Applicants reached"),
-                     _pick(sat, "count_reached", "reached", "count")),
+                [Row("satisfaction_called", _("Calls made"), _pick(sat, "called")),
+                 Row("satisfaction_reached", _("Applicants reached"), _pick(sat, "reached")),
                  Row("satisfaction_response_rate", _("Response rate"),
-                     _pick(sat, "response_rate", "rate"), True)]),
+                     _pick(sat, "response_rate"), True),
+                 Row("satisfaction_score", _("Average score (1 to 5)"),
+                     _pick(sat, "average_score"))]),
     ]
     return out
 
 
-def _pick(data: dict | None, *names):
-    """The surveys' figure under the first of ``names`` it uses; None without survey data."""
-    for name in names:
-        if data and data.get(name) is not None:
-            return data[name]
-    return None
+def _pick(data: dict | None, name: str):
+    """A survey figure; None (shown "—") without survey data."""
+    return data.get(name) if data else None
 
 
 def _ratio(part, whole):

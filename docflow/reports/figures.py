@@ -343,14 +343,18 @@ def receptions(scope: Scope) -> dict:
 # -- R38: satisfaction (from the surveys area, when it is installed) ---------------------------
 
 def satisfaction(scope: Scope) -> dict | None:
-    """Average score, surveys reached, response rate from ``docflow.surveys.stats``; None when
-    the surveys area is not installed (the page then shows "—")."""
+    """Calls made, applicants reached, response rate and average score of the period's telephone
+    surveys, from ``docflow.surveys.stats.satisfaction`` (its ``total``); None when the surveys
+    area is not installed (the page then shows "—", not zero)."""
     try:
         from ..surveys.stats import satisfaction as survey_satisfaction
     except ImportError:
         return None
-    return survey_satisfaction(db.session, venue_ids=scope.venue_ids, body_ids=scope.body_ids,
+    data = survey_satisfaction(db.session, venue_ids=scope.venue_ids, body_ids=scope.body_ids,
                                start=scope.start, end=scope.end)
+    total = (data or {}).get("total", data) or {}
+    return {key: total.get(key) for key in ("called", "reached", "response_rate",
+                                            "average_score")}
 
 
 # -- everything -----------------------------------------------------------------------------------

@@ -325,22 +325,26 @@ def _in_scope(venue_id, body_id, venue_ids, body_ids) -> bool:
 
 def late_reports(today: date | None = None, venue_ids=None, body_ids=None) -> list[dict]:
     """Reports past their due date and not submitted: every venue and body expected for the last
-    ended quarter, and any older report row still pending."""
+    ended quarter, and any older report row still unsubmitted. Three queries."""
     today = today or date.today()
     year, quarter = last_ended_quarter(today)
+    rows = {(r.venue_id, r.body_id, r.year, r.quarter): r for r in db.session.execute(
+        select(QuarterlyReport).where(
+            (QuarterlyReport.submitted_at.is_(None))
+            | ((QuarterlyReport.year == year) & (QuarterlyReport.quarter == quarter))))
+        .scalars()}
     candidates = {(v, b, year, quarter) for v, b in expected_pairs(year, quarter)}
-    candidates |= set(db.session.execute(select(
-        QuarterlyReport.venue_id, QuarterlyReport.body_id, QuarterlyReport.year,
-        QuarterlyReport.quarter).where(QuarterlyReport.submitted_at.is_(None))).all())
-    submitted = set(db.session.execute(select(
-        QuarterlyReport.venue_id, QuarterlyReport.body_id, QuarterlyReport.year,
-        QuarterlyReport.quarter).where(QuarterlyReport.submitted_at.is_not(None))).all())
+    candidates |= {key for key, r in rows.items() if r.submitted_at is None}
+    dues: dict[tuple[int, int], date] = {}
     out = []
-    for venue_id, body_id, y, q in sorted(candidates - submitted):
-        due = due_date(y, q)
+    for venue_id, body_id, y, q in sorted(candidates):
+        report = rows.get((venue_id, body_id, y, q))
+        if report is not None and report.submitted_at is not None:
+            continue
+        due = dues.setdefault((y, q), due_date(y, q))
         if today > due and _in_scope(venue_id, body_id, venue_ids, body_ids):
             out.append({"venue_id": venue_id, "body_id": body_id, "year": y, "quarter": q,
-                        "due": due, "report": find_report(venue_id, body_id, y, q)})
+                        "due": due, "report": report})
     return out
 
 

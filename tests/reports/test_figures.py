@@ -119,12 +119,14 @@ def test_satisfaction_without_and_with_surveys(app, monkeypatch):
 
     def satisfaction(session, venue_ids=None, body_ids=None, start=None, end=None):
         seen.update(venue_ids=venue_ids, body_ids=body_ids, start=start, end=end)
-        return {"average_score": 4.2, "count_reached": 17, "response_rate": 0.85}
+        return {"start": start, "end": end, "venues": {},
+                "total": {"called": 20, "reached": 17, "not_reached": 3, "response_rate": 0.85,
+                          "average_score": 4.2, "scores": {}}}
 
     fake = types.ModuleType("docflow.surveys.stats")
     fake.satisfaction = satisfaction
     monkeypatch.setitem(sys.modules, "docflow.surveys", types.ModuleType("docflow.surveys"))
     monkeypatch.setitem(sys.modules, "docflow.surveys.stats", fake)
     got = figures.satisfaction(figures.Scope(*Q1, (3,), None, today=TODAY))
-    assert got["count_reached"] == 17
+    assert got == {"called": 20, "reached": 17, "response_rate": 0.85, "average_score": 4.2}
     assert seen == {"venue_ids": (3,), "body_ids": None, "start": Q1[0], "end": Q1[1]}

@@ -58,6 +58,11 @@ def test_charts_are_svg_with_their_figures(app):
                          "reply_rate": "66.7 %", "material_rate": "50.0 %"}
     satisfaction = {r.code: r.display for r in secs[-1].rows}
     assert set(satisfaction.values()) == {"—"}  # no survey module: no data, not zero
+    surveyed = dict(fake_figures(), satisfaction={"called": 20, "reached": 17,
+                                                  "response_rate": 0.85, "average_score": 4.2})
+    with app.test_request_context("/?lang=en"):
+        last = charts.sections(surveyed, "en")[-1]
+    assert [r.display for r in last.rows] == ["20", "17", "85.0 %", "4.2"]
 
 
 def test_chart_text_is_escaped(app):
@@ -91,6 +96,7 @@ def test_dashboard_renders_in_each_language(people, client, login, lang, word):
     assert re.search(r'data-code="appeals_total"><th scope="row">[^<]+</th>'
                      r'<td class="num">200</td>', html)
     assert re.search(r'data-code="registration_same_day">.*?<td class="num">120</td>', html)
+    assert re.search(r'data-testid="r71-MLSPP-MIN">[^<]*2025-03<', html)
     for svg in re.findall(r"<svg.*?</svg>", html, re.S):
         ET.fromstring(svg)
 

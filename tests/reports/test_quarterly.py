@@ -137,3 +137,19 @@ def test_quarter_arithmetic():
     assert quarterly.last_ended_quarter(date(2025, 7, 1)) == (2025, 2)
     with pytest.raises(quarterly.ReportError):
         quarterly.quarter_bounds(2025, 5)
+
+
+def test_cli_build_and_sweep(app):
+    from docflow.demo import load_demo
+
+    load_demo()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "build", "--year", "2025", "--quarter", "1"])
+    assert result.exit_code == 0 and "1 report job(s) queued." in result.output
+    again = runner.invoke(args=["reports", "build", "--year", "2025", "--quarter", "1"])
+    assert "1 report job(s) queued." in again.output
+    assert db.session.execute(db.select(db.func.count(QuarterlyReport.id))).scalar() == 1
+    half = runner.invoke(args=["reports", "build", "--year", "2025"])
+    assert half.exit_code != 0 and "both --year and --quarter" in half.output
+    swept = runner.invoke(args=["reports", "sweep-late"])
+    assert swept.exit_code == 0 and "warning(s) sent." in swept.output
