@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, Integer, and_, case, column, func, select, values
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    select,
+    values,
+)
 
 from ..calendar.store import current_calendar
 from ..engine.content import Item
@@ -201,27 +212,33 @@ def briefs(scope: Scope) -> dict:
     days = _day_table(scope, combos, scope.start, scope.end)
     due_map = _brief_due_table(scope.start, scope.end)
     bp, se, h = BriefProposal.__table__, ScheduleEntry.__table__, HistoryEntry.__table__
-    latest = (select(bp.c.appeal_id, func.max(bp.c.id).label("proposal_id"))
-              .where(bp.c.entry_id.is_not(None)).group_by(bp.c.appeal_id).subquery())
-    submitted = (select(h.c.item_id, func.max(h.c.at).label("at"))
-                 .where(h.c.transition == "submit_brief").group_by(h.c.item_id).subquery())
-    joined = (A.join(I, I.c.id == A.c.id)
-              .join(latest, latest.c.appeal_id == A.c.id)
-              .join(bp, bp.c.id == latest.c.proposal_id)
-              .join(se, se.c.id == bp.c.entry_id)
-              .join(due_map, due_map.c.reception_day == se.c.date)
-              .join(days, and_(days.c.zone == _zone_of(of_venue, A.c.venue_id),
-                               days.c.day == due_map.c.due_day))
-              .outerjoin(submitted, submitted.c.item_id == A.c.id))
-    done = submitted.c.at.is_not(None)
-    waiting = ~done & I.c.state.in_(BRIEF_OPEN_STATES)
+    # From the period's receptions to their proposals (few rows), never over every proposal or
+    # every history row: the latest proposal and the last submission are looked up per appeal.
+    newer = bp.alias("newer_proposal")
+    latest = ~exists(select(newer.c.id).where(newer.c.appeal_id == bp.c.appeal_id,
+                                              newer.c.entry_id.is_not(None),
+                                              newer.c.id > bp.c.id))
+    submitted_at = (select(func.max(h.c.at)).where(h.c.item_id == A.c.id,
+                                                   h.c.transition == "submit_brief")
+                    .correlate(A).scalar_subquery())
+    inner = (select(A.c.venue_id, A.c.body_id, I.c.state, due_map.c.due_day,
+                    days.c.ends_utc, submitted_at.label("at"))
+             .select_from(se.join(due_map, due_map.c.reception_day == se.c.date)
+                          .join(bp, bp.c.entry_id == se.c.id)
+                          .join(A, A.c.id == bp.c.appeal_id)
+                          .join(I, I.c.id == A.c.id)
+                          .join(days, and_(days.c.zone == _zone_of(of_venue, A.c.venue_id),
+                                           days.c.day == due_map.c.due_day)))
+             .where(latest, scope.where()).subquery())
+    done = inner.c.at.is_not(None)
+    waiting = ~done & inner.c.state.in_(BRIEF_OPEN_STATES)
     rows = db.session.execute(
-        select(A.c.venue_id, A.c.body_id, func.count(),
-               _n(done & (submitted.c.at < days.c.ends_utc)),
-               _n(done & (submitted.c.at >= days.c.ends_utc)),
-               _n(waiting & (due_map.c.due_day < scope.today)),
-               _n(waiting & (due_map.c.due_day >= scope.today)))
-        .select_from(joined).where(scope.where()).group_by(A.c.venue_id, A.c.body_id)).all()
+        select(inner.c.venue_id, inner.c.body_id, func.count(),
+               _n(done & (inner.c.at < inner.c.ends_utc)),
+               _n(done & (inner.c.at >= inner.c.ends_utc)),
+               _n(waiting & (inner.c.due_day < scope.today)),
+               _n(waiting & (inner.c.due_day >= scope.today)))
+        .group_by(inner.c.venue_id, inner.c.body_id)).all()
     keys = ("due", "on_time", "late", "overdue", "pending")
     total, per = _pairs(rows, keys)
     return _deadline_totals(total, per)

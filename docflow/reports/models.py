@@ -7,6 +7,7 @@ and ``body:<id>``.
 """
 from ..engine.content import Item
 from ..extensions import db
+from ..reception.briefs import BriefProposal
 from ..reception.models import Appeal
 
 
@@ -48,3 +49,5 @@ db.Index("ix_appeal_venue_body_registered", Appeal.venue_id, Appeal.body_id,
 db.Index("ix_appeal_venue_body_reply_due", Appeal.venue_id, Appeal.body_id, Appeal.reply_due)
 db.Index("ix_appeal_registered_venue_body", Appeal.registered_on, Appeal.venue_id,
          Appeal.body_id)
+# R26: from a period's receptions to the briefs proposed on them
+db.Index("ix_brief_proposal_entry", BriefProposal.entry_id)
