@@ -123,6 +123,19 @@ def fill_sql(db, n: int) -> None:
     db.session.commit()
 
 
+def _letter_cpu_ms(count: int = 15) -> float:
+    """The CPU median of a one-page reply letter: how slow this machine is right now."""
+    from docflow.documents import samples
+    from docflow.documents.render import render_pdf
+
+    context, times = samples.reply_letter(), []
+    for _i in range(count):
+        started = time.process_time()
+        render_pdf("reply_letter", context, language="kk", title="calibration")
+        times.append(time.process_time() - started)
+    return round(sorted(times)[count // 2] * 1000, 1)
+
+
 def run(db, n: int) -> dict:
     from docflow.documents.render import warm_up
     from docflow.reception.models import Appeal
@@ -160,7 +173,11 @@ def run(db, n: int) -> dict:
           file=sys.stderr)
     print(f"report build (2 quarters' figures, charts, PDF kk+ru, XLSX, store, submit): "
           f"{wall} s wall, {cpu} s CPU; commit {commit_wall} s", file=sys.stderr)
+    letter_ms = _letter_cpu_ms()
+    print(f"calibration: a reply letter renders in {letter_ms} ms CPU (30 ms on a quiet "
+          f"machine per bench-documents); load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     return {"appeals": n, "seconds": round(wall + commit_wall, 3), "cpu_seconds": cpu,
+            "letter_cpu_ms": letter_ms, "load_average": round(os.getloadavg()[0], 1),
             "quarter": f"{year}-Q{quarter}", "appeals_in_quarter": in_quarter,
             "appeals_in_report": in_pair, "figures_seconds": figures_wall,
             "dashboard_all_venues_seconds": all_wall, "late_check_seconds": late_wall}
