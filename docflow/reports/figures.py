@@ -31,6 +31,7 @@ from sqlalchemy import (
     values,
 )
 
+from ..calendar import CalendarError
 from ..calendar.store import current_calendar
 from ..engine.content import Item
 from ..engine.history import HistoryEntry
@@ -147,7 +148,10 @@ def _day_table(scope: Scope, combos: list[tuple], first: date, last: date):
         day = first
         while day <= last:
             if calendar.is_working_day(day):
-                previous = calendar.shift(day, -1)
+                try:
+                    previous = calendar.shift(day, -1)
+                except CalendarError:  # the calendar's first year: the day before will do
+                    previous = day - timedelta(days=1)
                 rows.append((index, day, _utc(previous, closes, zone), _utc(day, closes, zone),
                              _utc(day + timedelta(days=1), time(0), zone)))
             day += timedelta(days=1)
@@ -193,8 +197,11 @@ def _brief_due_table(first: date, last: date):
     rows, day = [], first
     horizon = calendar.shift(last, BRIEF_WORKING_DAYS) + timedelta(days=1)
     while day <= horizon:
-        due = calendar.shift(day, -BRIEF_WORKING_DAYS)
-        if first <= due <= last:
+        try:
+            due = calendar.shift(day, -BRIEF_WORKING_DAYS)
+        except CalendarError:  # due before the calendar's first year: before the period too
+            due = None
+        if due is not None and first <= due <= last:
             rows.append((day, due))
         day += timedelta(days=1)
     if not rows:

@@ -201,3 +201,19 @@ def test_build_on_demand_and_late_flag(people, client, login):
     year, q = quarterly.last_ended_quarter(date.today())
     late_expected = date.today() > quarterly.due_date(year, q)
     assert ('data-testid="late-reports"' in dash) == late_expected
+
+
+def test_the_calendars_first_quarter_and_last_days(app, make_user, client, login):
+    """The first working day of the calendar's first year has no previous working day to
+    compare with, and a brief due at the end of its last year needs the year after: neither is
+    a 500."""
+    from docflow.demo import load_demo
+
+    load_demo()
+    make_user("gov", "government_office")
+    login("gov")
+    assert client.get("/reports/?start=2023-01-01&end=2023-03-31").status_code == 200
+    last = client.get("/reports/?start=2027-10-01&end=2027-12-31&lang=en")
+    assert last.status_code in (200, 400)
+    if last.status_code == 400:
+        assert 'data-testid="error-end"' in last.get_data(True)
