@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
-        clean bench-intake bench-documents node-deps screenshots
+        clean bench-intake bench-documents node-deps screenshots bench-reports
 
 run: system-deps setup translations db demo
 	$(FLASK) serve --port $(PORT)
@@ -71,3 +71,8 @@ node_modules/.installed: package.json package-lock.json
 # docs/screenshots/: each role's start page at phone and desktop widths (the test that makes them).
 screenshots: system-deps-test setup translations node-deps
 	DOCFLOW_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/ui/test_screenshots.py
+
+# bench-reports (issue 9): one quarter's report over 1,000,000 appeals on PostgreSQL
+# (BENCH_APPEALS=N to change); the last line is the JSON figures.
+bench-reports: system-deps-test setup translations
+	$(BIN)/python -m bench.reports

@@ -45,8 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import api, auth, documents, errors, jobs, main, reception, reference, schedules
     for area in (auth, main, errors, jobs, reference, documents, reception, schedules, api):
         area.init_app(app)
-    from . import exports, surveys  # issue 9: satisfaction surveys (R38), list exports
-    for area in (exports, surveys):
+    from . import exports, reports, surveys  # issue 9: surveys (R38), reports (R40), exports
+    for area in (exports, surveys, reports):
         area.init_app(app)
 
     from .cli import init_app as init_cli

@@ -23,6 +23,22 @@ def demo_load():
         click.echo(f"  {login:<22} {password:<16} {role}")
 
 
+@demo_cli.command("generate")
+@click.option("--appeals", "n_appeals", type=click.IntRange(min=0), required=True,
+              help="How many appeals to add.")
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo_generate(n_appeals, seed):
+    """Add N realistic appeals (and the venues, bodies and staff they need), in bulk."""
+    from .scale.generate import PASSWORD, generate
+
+    result = generate(n_appeals, seed=seed,
+                      progress=lambda n: click.echo(f"  {n} appeals", err=True))
+    click.echo(f"{result['appeals']} appeals in {result['seconds']} s; generated users "
+               f"(g-resp-..., g-reg-..., g-head-...) have the password {PASSWORD}")
+    for table, rows in sorted(result["rows"].items()):
+        click.echo(f"  {table:<22} {rows}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="5000 or $PORT")

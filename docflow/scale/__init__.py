@@ -1,0 +1,1 @@
+"""National scale: bulk demo data (``flask --app docflow demo generate``) and its helpers."""
