@@ -75,6 +75,9 @@ register_periodic("material_reminders", "docflow.reception.materials.sweep_mater
 register_periodic("quarterly_report", "docflow.reports.quarterly.scheduled_build",
                   "0 8 1 1,4,7,10 *", queue="reports", catch_up=timedelta(days=7),
                   title="Quarterly report")
+# Late quarterly reports (R40): warn the venue each working morning until the report is submitted.
+register_periodic("late_reports", "docflow.reports.quarterly.sweep_late", "30 8 * * *",
+                  queue="reports", title="Quarterly reports: late warnings")
 
 
 def local_zone() -> ZoneInfo:
