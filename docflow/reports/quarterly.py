@@ -270,7 +270,7 @@ def build(report: QuarterlyReport, actor=None, today: date | None = None) -> boo
                          title=f"{report.year} Q{report.quarter} — {context['scope']}")
         add_file_version(report, f"pdf-{language}", doc.pdf, None,
                          filename=f"{stem}-{language}.pdf", generated=True,
-                         meta={"media_type": "application/pdf", "figures_hash": hashed,
+                         text=doc.text or None, meta={"media_type": "application/pdf", "figures_hash": hashed,
                                "template_version": doc.template_version,
                                "data_hash": doc.data_hash, "pages": doc.pages})
     add_file_version(report, "xlsx", workbook(report, by_language, figs), None,

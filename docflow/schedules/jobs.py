@@ -35,7 +35,7 @@ def render_poster(schedule_id: int) -> dict:
     doc = renderer.render(KIND, context, language="kk",
                           title=f"{schedule.venue.name_kk} {schedule.month_code}")
     version = add_file_version(
-        schedule, POSTER_FILE, doc.pdf, None, generated=True,
+        schedule, POSTER_FILE, doc.pdf, None, generated=True, text=doc.text or None,
         filename=f"schedule-{schedule.venue.code}-{schedule.month_code}-v{schedule.number}.pdf",
         meta={"template_version": doc.template_version, "data_hash": doc.data_hash,
               "media_type": "application/pdf", "pages": doc.pages})
