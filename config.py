@@ -56,6 +56,17 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "docflow@localhost")
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    # Hardening (issue 10): cookies, idle sign-out, sign-in throttling and lockout, headers.
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
+    LOGIN_LOCKOUT_ATTEMPTS = int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 class EmbeddedConfig(Config):
@@ -69,6 +80,12 @@ class ProductionConfig(Config):
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "rq")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    DEBUG = False
+    # Sign-in counters shared by every web process; a Redis outage falls back to memory.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get(
+        "REDIS_URL", "memory://")
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
     @classmethod

@@ -46,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for area in (auth, main, errors, jobs, reference, documents, reception, schedules, api):
         area.init_app(app)
 
+    from . import security_headers
+    security_headers.init_app(app)
+
     from .cli import init_app as init_cli
     init_cli(app)
     return app
