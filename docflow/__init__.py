@@ -48,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import security_headers
     security_headers.init_app(app)
+    from . import backup
+    backup.init_app(app)
 
     from .cli import init_app as init_cli
     init_cli(app)
