@@ -64,6 +64,9 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of docflow whose X-Forwarded-For/-Proto are trusted (0: none);
+    # without it every client would share the proxy's address and its sign-in limit.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     CONTENT_SECURITY_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")

@@ -32,6 +32,11 @@ def init_app(app: Flask) -> None:
         app.config["PROPAGATE_EXCEPTIONS"] = False
         app.debug = False
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     csp = app.config.get("CONTENT_SECURITY_POLICY")
     hsts = production(app)
 

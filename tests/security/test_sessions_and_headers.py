@@ -168,6 +168,22 @@ def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
         db.engine.dispose()
 
 
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(tmp_path):
+    app = create_app(_config(tmp_path, LOGIN_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1))
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+
+        def attempt(address):
+            page = client.get("/login")
+            return client.post("/login", headers={"X-Forwarded-For": address}, data={
+                "login": "x", "password": "y", "csrf_token": csrf_token(page.get_data(True))
+            }).status_code
+        assert [attempt("10.0.0.1") for _ in range(3)] == [200, 200, 429]
+        assert attempt("10.0.0.2") == 200
+        db.engine.dispose()
+
+
 def test_account_lockout_after_failed_attempts(app, client, make_user):
     user = make_user("victim", "registrar")
     attempts = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
