@@ -112,6 +112,9 @@ class TestConfig(Config):
     # Tests read English unless they ask for a language; the state-language default of the real
     # configuration (kk) is pinned by its own test.
     BABEL_DEFAULT_LOCALE = "en"
+    # Suites share one app (and one limiter) across many sign-ins from 127.0.0.1; the tests of
+    # the limit itself set their own (tests/security).
+    LOGIN_RATE_LIMIT = "1000 per minute"
 
 
 def config_for_env() -> type[Config]:

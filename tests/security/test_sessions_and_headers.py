@@ -153,6 +153,13 @@ def test_idle_timeout_is_configurable_and_leaves_api_tokens_alone(app, client, m
 
 # ----------------------------------------------------------------- rate limit and lockout
 
+def test_default_limits():
+    assert config.Config.LOGIN_RATE_LIMIT == "20 per minute; 200 per hour"
+    assert config.Config.SESSION_IDLE_MINUTES == 30
+    assert (config.Config.LOGIN_LOCKOUT_ATTEMPTS, config.Config.LOGIN_LOCKOUT_MINUTES) == (5, 15)
+    assert config.ProductionConfig.RATELIMIT_STORAGE_URI.startswith(("redis://", "memory://"))
+
+
 def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
     app = create_app(_config(tmp_path, LOGIN_RATE_LIMIT="3 per minute",
                              LOGIN_LOCKOUT_ATTEMPTS=100))
@@ -166,6 +173,26 @@ def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
         assert "Retry-After" in blocked.headers
         assert client.get("/login").status_code == 200  # only POSTs count
         db.engine.dispose()
+
+
+def test_production_counts_sign_ins_in_redis(tmp_path, redis_server):
+    """Two app processes (two apps here) share the count through Redis."""
+    import redis
+    url = redis_server.url.rsplit("/", 1)[0] + "/7"
+    redis.Redis.from_url(url).flushdb()
+    for i in range(2):
+        (tmp_path / str(i)).mkdir()
+    apps = [create_app(_config(tmp_path / str(i), LOGIN_RATE_LIMIT="3 per minute",
+                               RATELIMIT_STORAGE_URI=url)) for i in range(2)]
+    codes = []
+    for i in range(4):
+        app = apps[i % 2]
+        with app.app_context():
+            db.create_all()
+            codes.append(sign_in(app.test_client(), "nobody", "whatever-pass-1").status_code)
+            db.engine.dispose()
+    assert codes == [200, 200, 200, 429]
+    assert any(b"LIMITER" in key for key in redis.Redis.from_url(url).keys("*"))
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_limit(tmp_path):
