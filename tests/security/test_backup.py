@@ -172,3 +172,44 @@ def test_cli_backup_and_restore(app, tmp_path):
         db.session.remove()
         assert picture() == before
         db.engine.dispose()
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """moto's in-memory S3 with fake credentials, so nothing can reach a real account."""
+    from moto import mock_aws
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        import boto3
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="restore-test")
+        yield client
+
+
+def test_restore_into_an_s3_store(app, tmp_path, s3):
+    """A folder store backed up, restored onto S3 (BLOB_STORE=s3://…): same files, by key."""
+    populate()
+    before = picture()
+    archive = tmp_path / "archive"
+    manifest = backup(app, archive)
+    target = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'restored.sqlite3'}",
+                         "JOBS_BACKEND": "embedded", "BLOB_STORE": "s3://restore-test/docflow"})
+    with target.app_context():
+        restore(target, archive)
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="restore-test")["Contents"]]
+        assert sorted(k.rsplit("/", 1)[1] for k in keys) == sorted(manifest["blobs"])
+        assert all(k.startswith("docflow/") for k in keys)
+        db.session.remove()
+        assert picture() == before
+        db.session.remove()
+        db.engine.dispose()
+    # an empty database but a bucket that holds files: refused as well
+    again = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'again.sqlite3'}",
+                        "JOBS_BACKEND": "embedded", "BLOB_STORE": "s3://restore-test/docflow"})
+    with again.app_context():
+        with pytest.raises(BackupError, match=r"already holds data \(0 rows\)"):
+            restore(again, archive)
+        db.engine.dispose()
