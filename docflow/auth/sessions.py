@@ -9,6 +9,8 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import logout_user
 
+from ..errors import wants_problem_json
+
 SEEN = "_seen"
 
 
@@ -28,7 +30,6 @@ def check_idle():
         session.pop(SEEN, None)
         message = _("You were signed out after %(n)d minutes without activity. "
                     "Please sign in again.", n=minutes)
-        from ..errors import wants_problem_json
         if wants_problem_json():
             abort(401, description=message)
         flash(message, "info")
