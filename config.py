@@ -56,6 +56,20 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "docflow@localhost")
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    # Hardening (issue 10): cookies, idle sign-out, sign-in throttling and lockout, headers.
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
+    LOGIN_LOCKOUT_ATTEMPTS = int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of docflow whose X-Forwarded-For/-Proto are trusted (0: none);
+    # without it every client would share the proxy's address and its sign-in limit.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 class EmbeddedConfig(Config):
@@ -69,6 +83,12 @@ class ProductionConfig(Config):
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "rq")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    DEBUG = False
+    # Sign-in counters shared by every web process; a Redis outage falls back to memory.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get(
+        "REDIS_URL", "memory://")
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
     @classmethod
@@ -92,6 +112,9 @@ class TestConfig(Config):
     # Tests read English unless they ask for a language; the state-language default of the real
     # configuration (kk) is pinned by its own test.
     BABEL_DEFAULT_LOCALE = "en"
+    # Suites share one app (and one limiter) across many sign-ins from 127.0.0.1; the tests of
+    # the limit itself set their own (tests/security).
+    LOGIN_RATE_LIMIT = "1000 per minute"
 
 
 def config_for_env() -> type[Config]:

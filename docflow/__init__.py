@@ -49,6 +49,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     for area in (exports, surveys, reports):
         area.init_app(app)
 
+    from . import security_headers
+    security_headers.init_app(app)
+    from . import backup
+    backup.init_app(app)
+
     from .cli import init_app as init_cli
     init_cli(app)
     return app

@@ -1,5 +1,6 @@
 """Error pages for people and problem+json (RFC 9457) for the API: never a stack trace."""
 import logging
+import uuid
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
@@ -41,10 +42,12 @@ def wants_problem_json() -> bool:
 
 
 def problem(status: int, title: str, detail: str = "", errors: dict | None = None,
-            headers: dict | None = None):
+            headers: dict | None = None, reference: str | None = None):
     body = {"type": "about:blank", "status": status, "title": title, "detail": detail}
     if errors:
         body["errors"] = errors
+    if reference:
+        body["reference"] = reference
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -53,11 +56,11 @@ def problem(status: int, title: str, detail: str = "", errors: dict | None = Non
 
 
 def _render(status: int, title: str, detail: str, errors: dict | None = None,
-            headers: dict | None = None):
+            headers: dict | None = None, reference: str | None = None):
     if wants_problem_json():
-        return problem(status, title, detail, errors, headers)
+        return problem(status, title, detail, errors, headers, reference)
     return render_template("errors/error.html", status=status, title=title, detail=detail,
-                           errors=errors), status, headers or {}
+                           errors=errors, reference=reference), status, headers or {}
 
 
 def init_app(app) -> None:
@@ -77,7 +80,10 @@ def init_app(app) -> None:
         title = titles.get(exc.code, exc.name)
         # flask-smorest / webargs put the message, field errors and headers in exc.data
         data = getattr(exc, "data", None) or {}
-        detail = str(data.get("message") or (exc.description if exc.code in (409, 422) else ""))
+        # A description docflow wrote (not werkzeug's stock English text) is for the reader.
+        own = exc.description and exc.description != type(exc).description
+        detail = str(data.get("message") or (exc.description if exc.code in (409, 422) or own
+                                             else ""))
         raw = data.get("errors") or data.get("messages")
         errors = flatten_errors(raw) if raw else None
         return _render(exc.code or 500, title, detail, errors, data.get("headers"))
@@ -87,6 +93,9 @@ def init_app(app) -> None:
         if isinstance(exc, HTTPException):
             return _http(exc)
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The reader gets a reference to quote; the trace goes to the log under it, never out.
+        reference = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s on %s %s", reference, request.method, request.path)
         return _render(InternalServerError.code, _("Something went wrong"),
-                       _("The error has been logged. Nothing was saved; please try again."))
+                       _("The error has been logged. Nothing was saved; please try again."),
+                       reference=reference)

@@ -42,7 +42,7 @@ def test_users_and_tokens_commands_embedded(tmp_path):
     assert run_flask("db", "upgrade", instance=tmp_path).returncode == 0
     assert run_flask("demo", "load", instance=tmp_path).returncode == 0
     made = run_flask("users", "create", "op1", "--role", "registrar", "--venue", "CRC-AST",
-                     "--password", "pw-123456", "--cleared-restricted", instance=tmp_path)
+                     "--password", "pw-123456-op1", "--cleared-restricted", instance=tmp_path)
     assert made.returncode == 0, made.stderr
     again = run_flask("users", "create", "op1", "--role", "head", instance=tmp_path)
     assert again.returncode != 0 and "already exists" in again.stderr
@@ -111,38 +111,38 @@ def test_language_choice_is_remembered_and_kazakh_is_default(app, client):
 
 
 def test_sign_in_and_out(client, make_user, login):
-    make_user("reg1", "registrar", password="pw-abcdef-1")
+    make_user("reg1", "registrar", password="pw-abcdef-12")
     assert client.get("/?lang=kk").status_code == 302
     bad = login("reg1", "wrong")
     assert bad.status_code == 200 and "Құпиясөз қате" in bad.get_data(True) or \
         "Логин немесе құпиясөз қате" in bad.get_data(True)
-    ok = login("reg1", "pw-abcdef-1")
+    ok = login("reg1", "pw-abcdef-12")
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
     start = client.get("/?lang=ru").get_data(True)
     assert "Приём обращений" in start and "Регистратор" in start
 
 
 def test_user_language_is_saved(client, make_user, login):
-    user = make_user("reg2", "registrar", password="pw-abcdef-1")
-    login("reg2", "pw-abcdef-1")
+    user = make_user("reg2", "registrar", password="pw-abcdef-12")
+    login("reg2", "pw-abcdef-12")
     client.get("/?lang=ru")
     db.session.expire_all()
     assert db.session.get(User, user.id).language == "ru"
 
 
 def test_login_form_requires_csrf(client, make_user):
-    make_user("reg3", "registrar", password="pw-abcdef-1")
-    response = client.post("/login", data={"login": "reg3", "password": "pw-abcdef-1"})
+    make_user("reg3", "registrar", password="pw-abcdef-12")
+    response = client.post("/login", data={"login": "reg3", "password": "pw-abcdef-12"})
     assert response.status_code == 400
     assert client.get("/").status_code == 302  # not signed in
 
 
 def test_open_redirect_after_login_is_refused(client, make_user, login):
-    make_user("reg4", "registrar", password="pw-abcdef-1")
+    make_user("reg4", "registrar", password="pw-abcdef-12")
     page = client.get("/login?next=//evil.example/")
     from tests.conftest import csrf_token
     response = client.post("/login?next=//evil.example/", data={
-        "login": "reg4", "password": "pw-abcdef-1", "csrf_token": csrf_token(page.get_data(True))})
+        "login": "reg4", "password": "pw-abcdef-12", "csrf_token": csrf_token(page.get_data(True))})
     assert response.headers["Location"] == "/"
 
 

@@ -15,10 +15,14 @@ def _load_user(user_id: str):
 def init_app(app) -> None:
     from . import principals  # noqa: F401  (registers the engine's principal loader)
     from .cli import tokens_cli, users_cli
+    from .limits import limiter
     from .routes import bp
+    from .sessions import check_idle
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     app.register_blueprint(bp)
+    limiter.init_app(app)
+    app.before_request(check_idle)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)

@@ -27,6 +27,9 @@ class User(UserMixin, db.Model):
     language = db.Column(db.String(5), nullable=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # Account lockout (issue 10): failed sign-ins in a row, and until when sign-in is refused.
+    failed_logins = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    locked_until = db.Column(db.DateTime, nullable=True)
     roles = db.relationship("RoleAssignment", back_populates="user", lazy="selectin",
                             cascade="all, delete-orphan")
 

@@ -51,7 +51,7 @@ def api(db_app, demo_data):
 def demo_data(db_app):
     from docflow.demo import load_demo
     load_demo()
-    create_user("resp2", "responsible", body_code="MLSPP", password="x-123456789",
+    create_user("resp2", "responsible", body_code="MLSPP", password="x-1234567890",
                 full_name="Aaaa Resp")
     db.session.commit()
 
@@ -118,7 +118,7 @@ def test_a_failed_intake_burns_no_number(api, integ):
 
 
 def test_registrar_of_another_venue_is_refused(api):
-    create_user("reg-room", "registrar", venue_code="RR-MLSPP", password="x-123456789")
+    create_user("reg-room", "registrar", venue_code="RR-MLSPP", password="x-1234567890")
     db.session.commit()
     response = api.post("/api/v1/appeals", json=body(), headers=bearer("reg-room"))
     assert response.status_code == 403
@@ -186,7 +186,7 @@ def test_restricted_appeal_is_invisible_to_the_uncleared(api, integ):
     created = api.post("/api/v1/appeals", json=foreign, headers=integ).get_json()
     assert created["restricted"] is True
     api.post("/api/v1/appeals", json=body(external_id="K1"), headers=integ)
-    create_user("reg-uncleared", "registrar", venue_code="CRC-AST", password="x-123456789")
+    create_user("reg-uncleared", "registrar", venue_code="CRC-AST", password="x-1234567890")
     db.session.commit()
     uncleared, cleared = bearer("reg-uncleared"), bearer("demo-registrar")
     assert api.get(f"/api/v1/appeals/{created['id']}", headers=uncleared).status_code == 404

@@ -17,7 +17,7 @@ from tests.conftest import csrf_token
 def three(app, demo, client, login):
     appeals = [register_appeal(IntakeSchema().load(body(external_id=f"B{i}")), None).appeal
                for i in range(3)]
-    create_user("resp-b", "responsible", body_code="MLSPP", password="x-123456789",
+    create_user("resp-b", "responsible", body_code="MLSPP", password="x-1234567890",
                 full_name="Zz Second")
     db.session.commit()
     login("demo-responsible", "demo-pass-2026")
