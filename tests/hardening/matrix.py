@@ -13,7 +13,16 @@ from flask.testing import FlaskClient
 from docflow.engine.content import Item
 from docflow.extensions import db
 
-from .world import ANONYMOUS, APPEAL_WF, FOREIGN, MATERIAL_WF, RESTRICTED, SCHEDULE_WF, World
+from .world import (
+    ANONYMOUS,
+    APPEAL_WF,
+    FOREIGN,
+    MATERIAL_WF,
+    RESTRICTED,
+    SCHEDULE_WF,
+    World,
+    intake,
+)
 
 DECLARATIONS = tomllib.loads((Path(__file__).with_name("authz.toml")).read_text("utf-8"))
 METHODS = ("GET", "POST")
@@ -87,16 +96,19 @@ def url_for_case(world: World, case: Case) -> str:
 
 
 class Clients:
-    """One signed-in test client per role (plus anonymous), and a bearer token per role."""
+    """One signed-in test client per role (plus anonymous), and a bearer token per role.
+
+    Use it with no application context pushed: a request reuses a pushed context, and with it
+    ``g`` (the signed-in user would leak from one client's request into the next)."""
 
     def __init__(self, app, world: World):
-        self.app, self.world, self.clients = app, world, {}
+        self.app, self.world, self.clients, self.counter = app, world, {}, 0
 
     def get(self, actor: str) -> FlaskClient:
         if actor not in self.clients:
             client = self.app.test_client()
             if actor != ANONYMOUS:
-                login = self.world.users[actor].login
+                login = self.world.users[actor]
                 answer = client.post("/login", data={"login": login,
                                                      "password": "demo-pass-2026"})
                 assert answer.status_code in (302, 303), (actor, answer.status_code)
@@ -109,20 +121,27 @@ class Clients:
         if case.endpoint == "auth.logout":  # would sign the shared client out
             client = self.app.test_client()
             if actor != ANONYMOUS:
-                client.post("/login", data={"login": self.world.users[actor].login,
+                client.post("/login", data={"login": self.world.users[actor],
                                             "password": "demo-pass-2026"})
         else:
             client = self.get(actor)
         headers = {}
         if api and actor != ANONYMOUS:
             headers["Authorization"] = f"Bearer {self.world.tokens[actor]}"
-        kwargs = {"json": {}} if api and case.method == "POST" else {"data": {}}
+        kwargs = {"data": {}}
+        if api and case.method == "POST":
+            # well-formed bodies, so that what answers is the permission check, not validation
+            self.counter += 1
+            kwargs = {"json": {"name": "no_such_transition"}}
+            if case.endpoint == "api_appeals.Appeals":
+                kwargs = {"json": intake(f"AUTHZ-API-{self.counter}")}
         answer = client.open(path, method=case.method, headers=headers, **kwargs)
         try:
             return classify(answer, case)
         finally:
             if case.method != "GET":
-                self.world.reset()
+                with self.app.app_context():
+                    self.world.reset()
 
 
 def classify(answer, case: Case) -> str:

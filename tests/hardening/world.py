@@ -32,7 +32,6 @@ from docflow.reception.operations import register_appeal
 from docflow.reference.models import Body, Division, Official, Venue
 from docflow.schedules import operations as sched_ops
 from docflow.schedules.checks import EntryData
-from docflow.schedules.models import Schedule
 from tests.api.test_appeals_api import make_iin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +67,8 @@ def intake(external_id: str, venue=HOME_VENUE, body=HOME_BODY, citizenship="KZ")
 
 @dataclass
 class World:
-    users: dict[str, User]
+    users: dict[str, str]               # role -> the demo user's login
+    user_ids: dict[str, int]
     tokens: dict[str, str]
     appeals: dict[str, int]             # state (or foreign / restricted) -> appeal id
     files: dict[str, int]               # same keys -> a file version id on that appeal
@@ -89,7 +89,7 @@ class World:
         for item_id, state in changed.items():
             db.session.execute(update(Item).where(Item.id == item_id).values(state=state))
         if db.session.get(SavedSearch, self.owned["search"]) is None:
-            self.owned["search"] = _saved_search(self.users["responsible"]).id
+            self.owned["search"] = _saved_search(self.user_ids["responsible"]).id
         if changed or db.session.new:
             db.session.commit()
         db.session.expire_all()
@@ -99,8 +99,8 @@ def _user(login: str) -> User:
     return db.session.execute(select(User).where(User.login == login)).scalar_one()
 
 
-def _saved_search(user: User) -> SavedSearch:
-    row = SavedSearch(user_id=user.id, name="mine", query={"q": "Жұмыс"})
+def _saved_search(user_id: int) -> SavedSearch:
+    row = SavedSearch(user_id=user_id, name="mine", query={"q": "Жұмыс"})
     db.session.add(row)
     db.session.commit()
     return row
@@ -171,12 +171,13 @@ def build_world() -> World:
                         text="Hello", key="authz-note")
     db.session.add_all([job, note])
     db.session.commit()
-    search = _saved_search(resp)
+    search = _saved_search(resp.id)
     for group in (appeals, materials, schedules):
         for item in group.values():
             states[item.id] = item.state
     uids = {key: appeal.uid for key, appeal in appeals.items()}
-    return World(users, tokens, {k: a.id for k, a in appeals.items()},
+    return World({r: u.login for r, u in users.items()}, {r: u.id for r, u in users.items()},
+                 tokens, {k: a.id for k, a in appeals.items()},
                  {k: v.id for k, v in files.items()}, uids,
                  {k: r.id for k, r in materials.items()},
                  {k: s.id for k, s in schedules.items()},
