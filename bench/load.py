@@ -57,6 +57,15 @@ class Staff(HttpUser):
     wait_time = between(0.5, 1.5)
 
     def on_start(self):
+        # production cookies are Secure: over plain HTTP on loopback, send them back by hand
+        jar: dict[str, str] = {}
+
+        def carry(response, *args, **kwargs):
+            for value in response.raw.headers.getlist("Set-Cookie"):
+                key, _sep, rest = value.partition("=")
+                jar[key.strip()] = rest.split(";", 1)[0]
+            self.client.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        self.client.hooks["response"].append(carry)
         login = random.choice(STAFF)
         page = self.client.get("/login", name="/login").text
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)

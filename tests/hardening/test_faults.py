@@ -21,6 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench.servers import BIN, ROOT, flask, production_env
+from docflow import create_app
+from docflow.extensions import db
+from docflow.jobs.runner import dispatch_pending
 from tests.api.test_appeals_api import IIN
 from tests.services import PostgresServer, RedisServer, free_port, unavailable, wait_for_port
 
@@ -64,7 +67,7 @@ def stack():
         port = free_port()
         proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
-             f"127.0.0.1:{port}", "--log-level", "warning", "docflow:create_app()"],
+             f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5", "docflow:create_app()"],
             cwd=ROOT, env=env)
         wait_for_port(port, timeout=60)
         for _attempt in range(60):  # both workers have built the app
@@ -79,7 +82,11 @@ def stack():
     finally:
         if proc is not None:
             proc.terminate()
-            proc.wait(20)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
         redis.close()
         pg.stop()
 
@@ -99,8 +106,22 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
+def carry_cookies(headers) -> callable:
+    """Production cookies are Secure; over the loopback's plain HTTP a cookie jar would not send
+    them back, so the test sends them itself (a browser behind TLS does the same)."""
+    jar: dict[str, str] = {}
+
+    def hook(response):
+        for line in response.headers.get_list("set-cookie"):
+            name, _sep, rest = line.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+    return hook
+
+
 def signed_in(stack: Stack, login: str) -> httpx.Client:
     client = httpx.Client(base_url=stack.url, timeout=120)
+    client.event_hooks["response"] = [carry_cookies(client.headers)]
     page = client.get("/login").text
     answer = client.post("/login", data={"login": login, "password": PASSWORD,
                                          "csrf_token": _csrf(page)})
@@ -151,9 +172,15 @@ def test_with_redis_stopped_intake_works_on_every_channel_and_jobs_run_once_afte
         assert pending, "the brief's document job should wait in the outbox"
     finally:
         stack.redis.start()
-    # Redis is back: `flask worker --burst` (the dispatcher beside an rq worker) runs them all
-    deadline = time.monotonic() + 60
+    # Redis is back: the dispatcher hands the outbox to RQ, `flask worker --burst` runs it
+    app = create_app({"SQLALCHEMY_DATABASE_URI": stack.pg.url(), "JOBS_BACKEND": "rq",
+                      "REDIS_URL": stack.redis.url, "BLOB_STORE": stack.env["BLOB_STORE"]})
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
+        with app.app_context():
+            dispatch_pending(app)
+            db.session.remove()
+            db.engine.dispose()
         result = subprocess.run([str(BIN / "flask"), "--app", "docflow", "worker", "--burst"],
                                 cwd=ROOT, env=stack.env, capture_output=True, text=True,
                                 timeout=120)
