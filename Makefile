@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
-        clean bench-intake bench-documents node-deps screenshots bench-reports
+        clean bench-intake bench-documents node-deps screenshots bench-reports bench-load
 
 run: system-deps setup translations db demo
 	$(FLASK) serve --port $(PORT)
@@ -76,3 +76,8 @@ screenshots: system-deps-test setup translations node-deps
 # (BENCH_APPEALS=N to change); the last line is the JSON figures.
 bench-reports: system-deps-test setup translations
 	$(BIN)/python -m bench.reports
+
+# Load (issue 10): 50 users for 60 s against gunicorn + PostgreSQL; locust comes from the bench extra.
+bench-load: system-deps-test setup translations
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python -m bench.load

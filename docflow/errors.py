@@ -5,6 +5,8 @@ import uuid
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -63,6 +65,18 @@ def _render(status: int, title: str, detail: str, errors: dict | None = None,
                            errors=errors, reference=reference), status, headers or {}
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """A lost or refused database connection (a restart, a failover, a full pool)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        from .jobs.outbox import is_transient
+        return is_transient(exc)
+    return False
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -92,6 +106,22 @@ def init_app(app) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http(exc)
+        if is_database_unavailable(exc):
+            # R39.4: the database restarting or unreachable is not a bug; nothing was saved and
+            # the same request (the same external_id for an intake) may be sent again.
+            try:
+                db.session.rollback()
+            except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+                db.session.remove()
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            title = _("The service is temporarily unavailable")
+            detail = _("The database cannot be reached. Nothing was saved; please try again "
+                       "in a moment.")
+            try:
+                return _render(503, title, detail, headers={"Retry-After": "5"})
+            except Exception:  # noqa: BLE001 - the page itself needed the database
+                return problem(503, title, detail, headers={"Retry-After": "5"})
         db.session.rollback()
         # The reader gets a reference to quote; the trace goes to the log under it, never out.
         reference = uuid.uuid4().hex[:12]
