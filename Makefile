@@ -52,6 +52,9 @@ clean:
 
 # Benchmarks (not part of `make test`): each prints its figures as one JSON object, last line.
 bench-intake: system-deps-test setup translations
+	@if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; \
+	else echo "not root: wrk must already be installed (else the slower httpx client is used)"; fi
 	$(BIN)/python -m bench.intake
 
 bench-documents: setup translations

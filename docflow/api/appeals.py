@@ -164,6 +164,12 @@ class DocumentList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(DocumentSchema))
 
 
+def _may_register(venue: Venue) -> None:
+    """R4: 403 for a caller who may not register appeals at ``venue``."""
+    if not may_register(g.api_user, venue):
+        smorest_abort(403, message=_("You may not register appeals at this venue."))
+
+
 def visible_appeal(appeal_id: int) -> Appeal:
     """404 for a missing appeal and for one the caller may not see (R11: never a hint)."""
     appeal = db.session.execute(db.select(Appeal).where(
@@ -185,11 +191,8 @@ class Appeals(MethodView):
     @blp.alt_response(200, schema=AppealSchema, description="A repeat of an external_id")
     def post(self, data):
         """Register an appeal (R4, R25). Idempotent on channel + external_id."""
-        venue = db.session.execute(db.select(Venue).where(Venue.code == data["venue"])).scalar()
-        if venue is not None and not may_register(g.api_user, venue):
-            smorest_abort(403, message=_("You may not register appeals at this venue."))
         try:
-            result = register_or_find(data, g.api_user, db.session.commit)
+            result = register_or_find(data, g.api_user, db.session.commit, _may_register)
         except IntakeError as exc:
             db.session.rollback()
             invalid(exc.errors)

@@ -113,9 +113,11 @@ class ApiToken(db.Model):
 
     @classmethod
     def find_user(cls, token: str) -> User | None:
+        # one statement: the token, its user and the user's roles (what every API call checks)
         row = db.session.execute(
             db.select(cls).where(cls.token_hash == cls.digest(token), cls.revoked_at.is_(None))
-        ).scalar_one_or_none()
+            .options(db.joinedload(cls.user).joinedload(User.roles))
+        ).unique().scalar_one_or_none()
         if row is None or not row.user.is_active:
             return None
         now = utcnow()

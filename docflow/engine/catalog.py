@@ -276,7 +276,7 @@ def file_texts(item: Item) -> list[str]:
     return [t for t in rows if t]
 
 
-def reindex_item(item: Item) -> CatalogText | None:
+def reindex_item(item: Item, *, created: bool = False) -> CatalogText | None:
     """Write the item's words to the index in the current transaction. Flushes, never commits.
 
     Call it after editing fields that feed the full text; creation, transitions and new file
@@ -285,20 +285,48 @@ def reindex_item(item: Item) -> CatalogText | None:
     reg = _registry.get(item.type)
     if reg is None or item.id is None:
         return None
-    row = _write(db.session, item, reg)
+    row = _write(db.session, item, reg, created=created)
     db.session.flush()
     return row
 
 
-def _write(session, item: Item, reg: Registration) -> CatalogText:
-    words = index_words([item.title, *reg.text(item), *file_texts(item)])
-    row = session.get(CatalogText, item.id)
-    if row is None:
-        row = CatalogText(item_id=item.id, words=words)
+def _write(session, item: Item, reg: Registration, *, created: bool = False) -> CatalogText:
+    """Put the item's words in its index row. ``created``: the item's "created" event — when
+    the item was inserted in this transaction and nothing indexed it yet, it has no row and no
+    files, so the row is added without reading either (2 statements fewer per new item)."""
+    written = session.info.setdefault(_WRITTEN, {})
+    if created and item.id in session.info.get(_INSERTED, ()) and item.id not in written:
+        row = CatalogText(item_id=item.id, words=index_words([item.title, *reg.text(item)]))
         session.add(row)
-    elif row.words != words:
-        row.words = words
+    else:
+        words = index_words([item.title, *reg.text(item), *file_texts(item)])
+        row = written.get(item.id) or session.get(CatalogText, item.id)
+        if row is None:
+            row = CatalogText(item_id=item.id, words=words)
+            session.add(row)
+        elif row.words != words:
+            row.words = words
+    written[item.id] = row
     return row
+
+
+#: session.info keys, for the current transaction: ids of the items it inserted, and the index
+#: rows it wrote (item id -> CatalogText, a strong reference, so no re-read)
+_INSERTED, _WRITTEN = "catalog_inserted_items", "catalog_written_rows"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_inserted(session, flush_context) -> None:
+    new = [obj.id for obj in session.new if isinstance(obj, Item)]
+    if new:
+        session.info.setdefault(_INSERTED, set()).update(new)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session, transaction) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_INSERTED, None)
+        session.info.pop(_WRITTEN, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -356,7 +384,7 @@ def reindex_all(type: str | None = None, *, batch: int = 500,
 @item_event.connect
 def _on_item_event(item, *, event: str, **payload) -> None:
     if event in INDEXED_EVENTS and item.type in _registry:
-        reindex_item(item)
+        reindex_item(item, created=event == "created")
 
 
 # -- search --------------------------------------------------------------------------------------

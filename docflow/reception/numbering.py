@@ -1,10 +1,13 @@
 """Registration numbers (R25): unique per venue and year, sequential, with no gaps.
 
-The counter row is incremented inside the intake's own transaction (UPDATE ... RETURNING), so
-the row lock serialises concurrent intakes for one venue and year, and a rolled-back intake
-rolls its number back too: no number is ever burnt. Other venues are not blocked.
+The counter row is created or incremented inside the intake's own transaction by one statement
+(INSERT ... ON CONFLICT DO UPDATE ... RETURNING), so the row lock serialises concurrent intakes
+for one venue and year, and a rolled-back intake rolls its number back too: no number is ever
+burnt. Other venues are not blocked.
 """
-from sqlalchemy import insert, update
+from functools import cache
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -18,25 +21,24 @@ class RegistrationCounter(db.Model):
     last = db.Column(db.Integer, nullable=False, default=0)
 
 
-def _insert_ignore(scope: str, year: int):
-    dialect = db.session.get_bind().dialect.name
-    values = {"scope": scope, "year": year, "last": 0}
-    if dialect == "postgresql":
-        return postgresql.insert(RegistrationCounter).values(**values).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(RegistrationCounter).values(**values).on_conflict_do_nothing()
-    return insert(RegistrationCounter).values(**values)
-
-
 def next_number(scope: str, year: int) -> int:
-    """The next registration number for a venue and year, taken in the current transaction."""
-    db.session.execute(_insert_ignore(scope, year))
-    return db.session.execute(
-        update(RegistrationCounter)
-        .where(RegistrationCounter.scope == scope, RegistrationCounter.year == year)
-        .values(last=RegistrationCounter.last + 1)
-        .returning(RegistrationCounter.last)
-    ).scalar_one()
+    """The next registration number for a venue and year, taken in the current transaction.
+
+    One statement: the first number of a venue and year creates the counter row at 1, later
+    ones increment it; either way the row stays locked until the transaction ends.
+    """
+    stmt = _upsert(db.session.get_bind().dialect.name)
+    return db.session.execute(stmt, {"scope": scope, "year": year}).scalar_one()
+
+
+@cache
+def _upsert(dialect: str):
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]  # docflow's two
+    stmt = insert(RegistrationCounter).values(scope=bindparam("scope"), year=bindparam("year"),
+                                              last=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[RegistrationCounter.scope, RegistrationCounter.year],
+        set_={"last": RegistrationCounter.last + 1}).returning(RegistrationCounter.last)
 
 
 def format_number(venue_code: str, year: int, number: int) -> str:

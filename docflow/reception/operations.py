@@ -1,8 +1,11 @@
 """Intake and the appeal's domain operations. They flush, never commit; callers commit."""
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, false, literal, null, select
 from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
@@ -52,6 +55,43 @@ def find_existing(channel: str, external_id: str | None) -> Appeal | None:
         Appeal.channel == channel, Appeal.external_id == external_id)).scalar()
 
 
+@dataclass
+class References:
+    venue: Venue | None
+    body: Body | None
+    official: Official | None
+    existing_id: int | None
+
+
+def references(data: dict) -> References:
+    """The intake's venue, body and official by code, and the id of an appeal already made for
+    its channel + external_id — in one statement (each missing one is None)."""
+    channel, external_id, official = data["channel"], data.get("external_id"), data.get("official")
+    check_existing = bool(channel in ELECTRONIC_CHANNELS and external_id)
+    params = {"venue": data["venue"], "body": data["body"]}
+    if official:
+        params["official"] = official
+    if check_existing:
+        params.update(channel=channel, external_id=external_id)
+    row = db.session.execute(_references_stmt(bool(official), check_existing), params).one()
+    return References(*row)
+
+
+@cache
+def _references_stmt(with_official: bool, check_existing: bool):
+    """The statement of :func:`references`, built once per shape (bound parameters vary)."""
+    appeal = Appeal.__table__
+    existing = (select(appeal.c.id).where(appeal.c.channel == bindparam("channel"),
+                                          appeal.c.external_id == bindparam("external_id"))
+                .scalar_subquery() if check_existing else null())
+    anchor = select(literal(1).label("one")).subquery("anchor")
+    return (select(Venue, Body, Official, existing.label("existing_id")).select_from(anchor)
+            .outerjoin(Venue, Venue.code == bindparam("venue"))
+            .outerjoin(Body, Body.code == bindparam("body"))
+            .outerjoin(Official, Official.code == bindparam("official") if with_official
+                       else false()))
+
+
 def deadlines_for(received_at: datetime, venue: Venue):
     """(registered_on, reply_due) per DESIGN §4 — the contract's two deadline rules."""
     calendar = current_calendar()
@@ -59,21 +99,24 @@ def deadlines_for(received_at: datetime, venue: Venue):
     return registered_on, calendar.shift(registered_on, REPLY_WORKING_DAYS)
 
 
-def register_appeal(data: dict, actor) -> IntakeResult:
+def register_appeal(data: dict, actor,
+                    authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
     """Register an appeal from loaded IntakeSchema data (R4, R11, R25, R29).
 
-    A repeat of an electronic channel's external_id returns the existing appeal (created=False).
-    The registration number is taken in this transaction, as its last step: an intake that
-    fails or rolls back burns no number (R25: no gaps), and concurrent intakes wait on the
-    venue's counter only for the moment between taking it and committing.
+    ``authorize(venue)``, when given, is called once the venue is known and may raise to refuse
+    (the API's 403). A repeat of an electronic channel's external_id returns the existing appeal
+    (created=False). Everything is read and checked first; then the registration number is
+    taken and the appeal written. The counter row stays locked from taking the number to the
+    commit (R25: no gaps — an intake that fails or rolls back burns no number), so concurrent
+    intakes at the venue wait only for the inserts and the commit.
     """
-    existing = find_existing(data["channel"], data.get("external_id"))
-    if existing is not None:
-        return IntakeResult(existing, created=False)
+    refs = references(data)
+    venue, body, official = refs.venue, refs.body, refs.official
+    if authorize is not None and venue is not None:
+        authorize(venue)
+    if refs.existing_id is not None:
+        return IntakeResult(db.session.get(Appeal, refs.existing_id), created=False)
     errors: dict[str, list[str]] = {}
-    venue = _by_code(Venue, data["venue"])
-    body = _by_code(Body, data["body"])
-    official = _by_code(Official, data.get("official"))
     if venue is None:
         errors["venue"] = [_("No venue with the code %(code)s.", code=data["venue"])]
     if body is None:
@@ -99,6 +142,9 @@ def register_appeal(data: dict, actor) -> IntakeResult:
 
     applicant = data["applicant"]
     responsible = choose_responsible(body)
+    # From here to the commit the venue's counter row is locked: only writes follow.
+    year = registered_on.year
+    seq = next_number(venue.code, year)
     appeal = create_item(
         Appeal, title=data["subject"], owner=actor, places=places_of(venue.id, body.id),
         restricted=is_restricted(applicant["citizenship"]), language=applicant["language"],
@@ -107,7 +153,8 @@ def register_appeal(data: dict, actor) -> IntakeResult:
         official=official, received_at=received_at.astimezone(UTC).replace(tzinfo=None),
         registered_on=registered_on, reply_due=reply_due,
         registered_by_id=getattr(actor, "id", None), responsible=responsible,
-        registration_year=registered_on.year,
+        registration_year=year, registration_seq=seq,
+        registration_number=format_number(venue.code, year, seq), replied_on=None,
         applicant_kind=applicant["kind"], iin=applicant.get("iin"), bin=applicant.get("bin"),
         organization=applicant.get("organization"), last_name=applicant["last_name"],
         first_name=applicant["first_name"], patronymic=applicant.get("patronymic"),
@@ -116,25 +163,24 @@ def register_appeal(data: dict, actor) -> IntakeResult:
         address=applicant.get("address"), subject=data["subject"], text=data["text"],
     )
     log_assignment(appeal, actor, "assigned on registration by the rule (R25)")
+    # the rules and listeners of "created" (the catalog indexes the appeal, number included)
     emit("created", appeal, actor, key=f"created:{appeal.uid}")
-    # Last of all: the counter row stays locked from here to the commit, so concurrent intakes
-    # at the venue wait only for this update, not for the whole registration.
-    seq = next_number(venue.code, registered_on.year)
-    appeal.registration_seq = seq
-    appeal.registration_number = format_number(venue.code, registered_on.year, seq)
     db.session.flush()
     return IntakeResult(appeal, created=True)
 
 
-def register_or_find(data: dict, actor, commit) -> IntakeResult:
+def register_or_find(data: dict, actor, commit,
+                     authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
     """Register, treating a concurrent duplicate (the unique channel+external_id) as a repeat.
 
     ``commit`` is called to commit; on a unique-key race the loser rolls back (its number with
-    it) and returns the winner's appeal.
+    it) and returns the winner's appeal. The session's objects are not expired by this commit:
+    what was just written is what the caller shows, with no second trip to the database (and
+    the connection goes back to the pool with no transaction open).
     """
     try:
-        result = register_appeal(data, actor)
-        commit()
+        result = register_appeal(data, actor, authorize)
+        commit_keeping_objects(commit)
         return result
     except IntegrityError:
         db.session.rollback()
@@ -142,6 +188,20 @@ def register_or_find(data: dict, actor, commit) -> IntakeResult:
         if existing is None:
             raise
         return IntakeResult(existing, created=False)
+
+
+def commit_keeping_objects(commit) -> None:
+    """Run ``commit`` without expiring the session's objects (SQLAlchemy's expire_on_commit).
+
+    Only for a transaction whose every write went through the ORM in this session, so the
+    objects hold exactly what was committed."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def redirect(appeal: Appeal, actor, comment: str, body_code: str) -> None:

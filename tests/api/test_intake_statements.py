@@ -1,0 +1,72 @@
+"""The cost of one API intake in SQL statements is pinned (issue 5): a change that adds a
+lazy load, a second catalog write or a reload after the commit fails here."""
+from flask import g
+from sqlalchemy import event
+
+from docflow.engine.catalog import CatalogText, search
+from docflow.extensions import db
+from docflow.reception.models import Appeal
+from tests.api.test_appeals_api import api, body, demo_data, integ  # noqa: F401  (fixtures)
+
+#: token + roles (1), venue/body/official/repeat (1), calendar overrides (1), least-loaded
+#: employee (1), number (1), engine_item, appeal, its path, places, assignment log, catalog row
+#: (6). BEGIN and COMMIT are not statements the cursor executes.
+STATEMENTS_PER_INTAKE = 11
+
+
+def _statements(app, run) -> list[str]:
+    """The statements ``run`` executes, as a fresh request in production would: the test's app
+    context (which requests here share) forgets the calendar it cached."""
+    g.pop("docflow_calendar", None)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_an_api_intake_takes_a_fixed_number_of_statements(db_app, api, integ):  # noqa: F811
+    first = api.post("/api/v1/appeals", json=body(external_id="S-1"), headers=integ)
+    assert first.status_code == 201  # the first call also records the token's use
+    db.session.remove()
+    responses = []
+    sql = _statements(db_app, lambda: responses.append(
+        api.post("/api/v1/appeals", json=body(external_id="S-2", subject="Зейнетақы"),
+                 headers=integ)))
+    response = responses[0]
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["registration_number"] == "CRC-AST-2026-000002"
+    assert len(sql) == STATEMENTS_PER_INTAKE, "\n".join(sql)
+    # indexed once, with its number; written once: no UPDATE of the new rows, no reload
+    catalog = [s for s in sql if "engine_catalog_text" in s]
+    assert len(catalog) == 1 and catalog[0].startswith("INSERT"), catalog
+    assert not [s for s in sql if s.startswith("UPDATE appeal")
+                or s.startswith("UPDATE engine_item SET version")]
+    assert not [s for s in sql[-6:] if s.startswith("SELECT")], "a read after the writes"
+    # what was written is what the response said, and search finds it by its number
+    db.session.remove()
+    appeal = db.session.get(Appeal, response.get_json()["id"])
+    assert appeal.registration_number == "CRC-AST-2026-000002"
+    assert "000002" in db.session.get(CatalogText, appeal.id).words.split()
+    from docflow.auth.models import User
+    admin = db.session.execute(db.select(User).where(User.login == "demo-admin")).scalar()
+    found = search(admin, q="CRC-AST-2026-000002", type="appeal")
+    assert [a.id for a in found.items] == [appeal.id]
+
+
+def test_a_repeat_is_answered_from_one_lookup(db_app, api, integ):  # noqa: F811
+    created = api.post("/api/v1/appeals", json=body(external_id="R-1"), headers=integ)
+    assert created.status_code == 201
+    db.session.remove()
+    responses = []
+    sql = _statements(db_app, lambda: responses.append(
+        api.post("/api/v1/appeals", json=body(external_id="R-1"), headers=integ)))
+    assert responses[0].status_code == 200
+    assert responses[0].get_json()["id"] == created.get_json()["id"]
+    assert not [s for s in sql if s.startswith(("INSERT", "UPDATE"))], sql
