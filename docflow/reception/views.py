@@ -8,7 +8,6 @@ import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, func
 
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
@@ -26,13 +25,7 @@ from .models import Appeal
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import (
-    TERMINAL_STATES,
-    brief_due_soon_clause,
-    deadlines,
-    late_reply_clause,
-    overdue_clause,
-)
+from .queries import deadlines, worklist_counters, worklist_query
 
 bp = Blueprint("reception", __name__)
 
@@ -234,24 +227,9 @@ SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
 @login_required
 def worklist():
     """The responsible employee's appeals: counters, filters, sorting, due in working days."""
-    mine = db.select(Appeal).where(visible_filter(current_user, "view", "appeal"),
-                                   Appeal.state.notin_(TERMINAL_STATES))
-    if request.args.get("scope", "mine") == "mine":
-        mine = mine.where(Appeal.responsible_id == current_user.id)
-    soon = current_calendar().shift(date.today(), SOON_WORKING_DAYS)
-    late = overdue_clause()
-    filters = {  # the worklist's counters, each also a filter (R26, R29, R31)
-        "new": Appeal.state == "registered",
-        "in_review": Appeal.state == "in_review",
-        "overdue": late,
-        "due_soon": ~late & (Appeal.reply_due <= soon),
-        "brief_due_soon": brief_due_soon_clause(date.today(), SOON_WORKING_DAYS),
-        "collecting": Appeal.state == "collecting",
-        "late": late_reply_clause(),
-    }
-    counts = db.session.execute(mine.with_only_columns(
-        func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
-    ).order_by(None)).one()
+    mine, filters = worklist_query(current_user, request.args.get("scope", "mine"),
+                                   date.today(), SOON_WORKING_DAYS)
+    counts = db.session.execute(worklist_counters(mine, filters)).one()
     counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
     view = request.args.get("show", "all")
     if view in filters:
