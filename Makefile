@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
-        clean bench-intake bench-documents
+        clean bench-intake bench-documents bench-scale
 
 run: system-deps setup translations db demo
 	$(FLASK) serve --port $(PORT)
@@ -60,3 +60,8 @@ bench-documents: setup translations
 	else echo "not root: LibreOffice must already be installed (libreoffice-writer-nogui python3-uno)"; fi
 	$(BIN)/pip install -q 'docxtpl>=0.18,<1' 'python-docx>=1.1,<2' 'unoserver>=3.0,<4'
 	$(BIN)/python -m bench.documents
+
+# 1,000,000 appeals on PostgreSQL; the generated database is cached in BENCH_SCALE_CACHE
+# (default /var/tmp/docflow-bench-scale) and reused by later runs, which say so (issue 11).
+bench-scale: system-deps-test setup translations
+	$(BIN)/python -m bench.scale

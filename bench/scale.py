@@ -79,9 +79,14 @@ def env_for(pg: PostgresServer, redis: RedisServer, folder: Path) -> dict:
             "PYTHONPATH": str(ROOT)}
 
 
-def python(env: dict, code: str) -> str:
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True).stdout
+def python(env: dict, code: str, plans: Path | None = None) -> str:
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"a step failed:\n{done.stderr}")
+    if plans is not None:
+        plans.write_text(done.stderr)
+    return done.stdout
 
 
 SCHEMA = """
@@ -143,8 +148,34 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(url: str, login: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=60, follow_redirects=False)
+class Officer:
+    """A signed-in browser, as far as the server can tell. Production cookies are ``Secure``
+    (behind nginx with TLS); gunicorn here speaks plain HTTP on loopback, so the cookies are kept
+    and sent by hand."""
+
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url, timeout=60, follow_redirects=False)
+        self.cookies: dict[str, str] = {}
+
+    def _send(self, method: str, path: str, **kw) -> httpx.Response:
+        header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = self.http.request(method, path, headers={"Cookie": header} if header else {},
+                                     **kw)
+        for cookie in response.headers.get_list("set-cookie"):
+            name, _eq, rest = cookie.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        self.http.cookies.clear()
+        return response
+
+    def get(self, path: str) -> httpx.Response:
+        return self._send("GET", path)
+
+    def post(self, path: str, data: dict) -> httpx.Response:
+        return self._send("POST", path, data=data)
+
+
+def sign_in(url: str, login: str, password: str) -> Officer:
+    client = Officer(url)
     token = csrf_of(client.get("/login").text)
     response = client.post("/login", data={"login": login, "password": password,
                                            "csrf_token": token})
@@ -153,7 +184,7 @@ def sign_in(url: str, login: str, password: str) -> httpx.Client:
     return client
 
 
-def timed(client: httpx.Client, path: str) -> float:
+def timed(client: Officer, path: str) -> float:
     t0 = time.perf_counter()
     response = client.get(path)
     ms = (time.perf_counter() - t0) * 1000
@@ -200,9 +231,13 @@ with app.test_request_context():
     user = db.session.execute(db.select(User).where(User.login == sys.argv[1])).scalar_one()
     from docflow.scale.explain import statements
     for name, stmt in statements(user):
-        sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
-        plan = db.session.execute(db.text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)).scalar()
+        compiled = stmt.compile(db.engine, compile_kwargs={"render_postcompile": True})
+        plan = db.session.connection().exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + str(compiled), compiled.params).scalar()
         out[name] = round(plan[0]["Execution Time"], 2)
+        text_plan = db.session.connection().exec_driver_sql(
+            "EXPLAIN (ANALYZE) " + str(compiled), compiled.params).scalars().all()
+        print("-- " + name, *text_plan, sep="\n", file=sys.stderr)
 print(json.dumps(out))
 """
 
@@ -214,6 +249,7 @@ def main() -> None:
     pg = CachedPostgres(folder)
     redis = RedisServer().start()
     proc = None
+    clients: list = []
     try:
         pg.start()
         env = env_for(pg, redis, folder)
@@ -233,7 +269,8 @@ with app.app_context():
     out = []
     for u in users:
         body = u.roles[0].body_id
-        ids = db.session.execute(select(Appeal.id).where(Appeal.body_id == body)
+        ids = db.session.execute(select(Appeal.id).where(Appeal.body_id == body,
+                                                         Appeal.restricted.is_(False))
                                  .order_by(func.random()).limit(200)).scalars().all()
         out.append((u.login, ids))
     print(json.dumps({{"appeals": n, "officers": out}}))
@@ -278,12 +315,19 @@ with app.app_context():
                 path = f"/appeals/{rng.choice(ids)}" if name == "case" else make()
                 timings[name].append(timed(client, path))
         rss = [vm_hwm_mb(pid) for pid in gunicorn_workers(proc.pid)]
-        explain = json.loads(python(env, EXPLAIN.replace("sys.argv[1]",
-                                                         repr(officers["officers"][0][0]))))
+        plans = folder / "explain.txt"
+        explain = json.loads(python(env, EXPLAIN.replace(
+            "sys.argv[1]", repr(officers["officers"][0][0])), plans=plans))
     finally:
+        for client, _ids in clients:
+            client.http.close()
         if proc is not None:
             proc.terminate()
-            proc.wait(30)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
         redis.close()
         pg.stop()
     say(f"{appeals:,} appeals on PostgreSQL ({'cached database reused' if reused else f'generated in {gen_seconds:.0f} s'}); "
@@ -293,7 +337,7 @@ with app.app_context():
         say(f"  {name:<10} p50 {pct(values, 0.5):7.1f} ms   p95 {pct(values, 0.95):7.1f} ms")
     say(f"  peak RSS of the web workers (VmHWM): {', '.join(f'{r:.0f} MB' for r in rss)}")
     say("  PostgreSQL EXPLAIN ANALYZE execution times (ms): "
-        + ", ".join(f"{k} {v}" for k, v in explain.items()))
+        + ", ".join(f"{k} {v}" for k, v in explain.items()) + f" (plans in {plans})")
     figures = {"appeals": appeals, "worklist_p95_ms": pct(timings["worklist"], 0.95),
                "search_p95_ms": pct(timings["search"], 0.95),
                "case_p95_ms": pct(timings["case"], 0.95),
