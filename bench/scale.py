@@ -237,7 +237,7 @@ with app.test_request_context():
         out[name] = round(plan[0]["Execution Time"], 2)
         text_plan = db.session.connection().exec_driver_sql(
             "EXPLAIN (ANALYZE) " + str(compiled), compiled.params).scalars().all()
-        print("-- " + name, *text_plan, sep="\n", file=sys.stderr)
+        print("-- " + name, *text_plan, sep=chr(10), file=sys.stderr)
 print(json.dumps(out))
 """
 
