@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
-        clean bench-intake bench-documents node-deps screenshots bench-reports bench-load
+        clean bench-intake bench-documents node-deps screenshots bench-reports bench-load bench-scale
 
 run: system-deps setup translations db demo
 	$(FLASK) serve --port $(PORT)
@@ -84,3 +84,8 @@ bench-reports: system-deps-test setup translations
 bench-load: system-deps-test setup translations
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench.load
+
+# 1,000,000 appeals on PostgreSQL; the generated database is cached in BENCH_SCALE_CACHE
+# (default /var/tmp/docflow-bench-scale) and reused by later runs, which say so (issue 11).
+bench-scale: system-deps-test setup translations
+	$(BIN)/python -m bench.scale

@@ -1,6 +1,6 @@
 """Exports of the appeal lists: the worklist and the search results, as CSV or XLSX.
 
-Each handler calls its page's own query function — ``reception.views.worklist_query`` and
+Each handler calls its page's own query function — ``reception.views.worklist_listing`` and
 ``catalog.select_items`` (what ``/search`` pages) — with the same URL arguments, so an export
 holds exactly the page's rows (all pages of them), in the page's order, under the same
 permission filter (R11: a restricted appeal an uncleared user cannot see is not exported).
@@ -55,9 +55,9 @@ def _name(kind: str) -> str:
 
 @login_required
 def worklist(fmt: str):
-    from ..reception.views import worklist_query
+    from ..reception.views import worklist_listing
 
-    *_parts, ordered = worklist_query(current_user, request.args)
+    *_parts, ordered = worklist_listing(current_user, request.args)
     return export_response(fmt, streamed(ordered), appeal_columns(), _name("worklist"),
                            title=_("My worklist"))
 

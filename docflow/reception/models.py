@@ -58,6 +58,9 @@ class Appeal(Item):
         db.UniqueConstraint("venue_id", "registration_year", "registration_seq",
                             name="uq_appeal_venue_year_seq"),
         db.Index("ix_appeal_responsible_reply_due", "responsible_id", "reply_due"),
+        # overdue counters and dashboards (R29): only appeals still waiting for their reply
+        db.Index("ix_appeal_unreplied_reply_due", "reply_due", "id",
+                 postgresql_where=db.text("replied_on IS NULL")),
     )
 
     @property
@@ -79,3 +82,10 @@ class AssignmentLog(db.Model):
     reason = db.Column(db.String(500), nullable=False)
     user = db.relationship("User", foreign_keys=[user_id])
     by = db.relationship("User", foreign_keys=[by_id])
+
+
+# The worklist's "still open" appeals: a small part of all appeals once the years add up. The
+# state lives on engine_item, so the partial index is there (states as queries.TERMINAL_STATES).
+db.Index("ix_engine_item_open_appeal", Item.__table__.c.id,
+         postgresql_where=db.text("type = 'appeal' AND state NOT IN "
+                                  "('consulted', 'withdrawn', 'closed')"))

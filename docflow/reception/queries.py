@@ -47,3 +47,37 @@ def brief_due_soon_clause(today: date, soon_working_days: int):
         select(literal(1)).select_from(BriefProposal)
         .join(ScheduleEntry, ScheduleEntry.id == BriefProposal.entry_id)
         .where(BriefProposal.appeal_id == Appeal.id, ScheduleEntry.date <= limit))
+
+
+def worklist_query(user, scope: str, today: date, soon_working_days: int):
+    """The worklist (R26, R29, R31): the open appeals ``user`` may view (``scope`` "mine": those
+    they are responsible for), and its counters, each also a filter: (select, {name: clause})."""
+    from sqlalchemy import select
+
+    from ..engine.security import visible_filter
+
+    mine = select(Appeal).where(visible_filter(user, "view", "appeal"),
+                                Appeal.state.notin_(TERMINAL_STATES))
+    if scope == "mine":
+        mine = mine.where(Appeal.responsible_id == user.id)
+    soon = current_calendar().shift(today, soon_working_days)
+    late = overdue_clause(today)
+    filters = {
+        "new": Appeal.state == "registered",
+        "in_review": Appeal.state == "in_review",
+        "overdue": late,
+        "due_soon": ~late & (Appeal.reply_due <= soon),
+        "brief_due_soon": brief_due_soon_clause(today, soon_working_days),
+        "collecting": Appeal.state == "collecting",
+        "late": late_reply_clause(),
+    }
+    return mine, filters
+
+
+def worklist_counters(mine, filters: dict):
+    """Every counter of the worklist in ONE grouped statement (a scan of the open appeals)."""
+    from sqlalchemy import case, func
+
+    return mine.with_only_columns(
+        func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
+    ).order_by(None)

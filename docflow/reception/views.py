@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, func
 
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
@@ -27,13 +26,7 @@ from .models import Appeal
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import (
-    TERMINAL_STATES,
-    brief_due_soon_clause,
-    deadlines,
-    late_reply_clause,
-    overdue_clause,
-)
+from .queries import deadlines, worklist_counters, worklist_query
 
 bp = Blueprint("reception", __name__)
 
@@ -231,28 +224,15 @@ SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
          "number": Appeal.registration_number}
 
 
-def worklist_query(user, args):
-    """The worklist's query from its URL arguments, for the page and its export (one place).
+def worklist_listing(user, args):
+    """The worklist's rows from its URL arguments, for the page and its export (one place).
 
     Returns ``(base, filters, show, sort, ordered)``: ``base`` the user's open appeals in the
     chosen scope (the counters count it), ``filters`` the counters' clauses, ``ordered`` the
     rows shown (``base``, the chosen counter's filter, the order), without paging.
     """
-    mine = db.select(Appeal).where(visible_filter(user, "view", "appeal"),
-                                   Appeal.state.notin_(TERMINAL_STATES))
-    if args.get("scope", "mine") == "mine":
-        mine = mine.where(Appeal.responsible_id == user.id)
-    soon = current_calendar().shift(date.today(), SOON_WORKING_DAYS)
-    late = overdue_clause()
-    filters = {  # the worklist's counters, each also a filter (R26, R29, R31)
-        "new": Appeal.state == "registered",
-        "in_review": Appeal.state == "in_review",
-        "overdue": late,
-        "due_soon": ~late & (Appeal.reply_due <= soon),
-        "brief_due_soon": brief_due_soon_clause(date.today(), SOON_WORKING_DAYS),
-        "collecting": Appeal.state == "collecting",
-        "late": late_reply_clause(),
-    }
+    mine, filters = worklist_query(user, args.get("scope", "mine"), date.today(),
+                                   SOON_WORKING_DAYS)
     view = args.get("show", "all")
     ordered = mine.where(filters[view]) if view in filters else mine
     sort = args.get("sort", "due")
@@ -266,10 +246,8 @@ def worklist_query(user, args):
 @login_required
 def worklist():
     """The responsible employee's appeals: counters, filters, sorting, due in working days."""
-    mine, filters, view, sort, ordered = worklist_query(current_user, request.args)
-    counts = db.session.execute(mine.with_only_columns(
-        func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
-    ).order_by(None)).one()
+    mine, filters, view, sort, ordered = worklist_listing(current_user, request.args)
+    counts = db.session.execute(worklist_counters(mine, filters)).one()
     counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
     page = max(1, request.args.get("page", 1, type=int))
     rows = db.session.execute(ordered.limit(50).offset((page - 1) * 50)).scalars().all()

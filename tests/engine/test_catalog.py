@@ -308,8 +308,10 @@ def test_a_search_is_a_constant_number_of_statements(cat):
         db.session.commit()
         db.session.expire_all()
         seen.append(_statements(u.alice, **kw))
-    # page (1) + places of the page (1) + total (1) + one per facet (2)
-    assert [(n, len(sql)) for n, sql in seen] == [(3, 5), (50, 5)]
+    # page (1) + places of the page (1) + total (1) + one per facet (2); on PostgreSQL the
+    # total and the facets are one GROUPING SETS statement
+    per_search = 3 if db.engine.dialect.name == "postgresql" else 5
+    assert [(n, len(sql)) for n, sql in seen] == [(3, per_search), (50, per_search)]
 
 
 def test_postgres_parser_keeps_our_words_whole(db_app, cat):

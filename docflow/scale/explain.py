@@ -1,0 +1,42 @@
+"""The daily screens' main statements, as the application builds them, for EXPLAIN ANALYZE at scale
+(bench/scale.py). Each is built by the same functions the pages call."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ..engine import catalog
+from ..engine.security import visible_filter
+from ..extensions import db
+from ..reception.models import Appeal
+from ..reception.queries import overdue_clause, worklist_counters, worklist_query
+
+
+def statements(user) -> list[tuple[str, object]]:
+    today = date.today()
+    mine, filters = worklist_query(user, "mine", today, 3)
+    everyone, all_filters = worklist_query(user, "all", today, 3)
+    out = [
+        ("worklist_counters", worklist_counters(mine, filters)),
+        ("worklist_page", mine.order_by(Appeal.reply_due, Appeal.id).limit(50)),
+        ("worklist_all_counters", worklist_counters(everyone, all_filters)),
+        ("worklist_all_page", everyone.order_by(Appeal.reply_due, Appeal.id).limit(50)),
+        ("overdue_count", select(func.count()).select_from(Appeal).where(
+            visible_filter(user, "view", "appeal"), overdue_clause(today))),
+    ]
+    query = catalog.prepare(q="очередь", type="appeal")
+    conds = catalog._conditions(user, query)
+    out.append(("search_page", select(Appeal).where(*conds).order_by(
+        Appeal.modified_at.desc(), Appeal.id.desc()).limit(20)))
+    cols = [Appeal.state, Appeal.channel, Appeal.venue_id, Appeal.body_id,
+            Appeal.registration_year]
+    from sqlalchemy import tuple_
+    out.append(("search_total_and_facets", select(*cols, func.count()).select_from(Appeal)
+                .where(*conds).group_by(func.grouping_sets(*(tuple_(c) for c in cols),
+                                                           tuple_()))))
+    some = db.session.execute(select(Appeal.id).where(visible_filter(user, "view", "appeal"))
+                              .limit(1)).scalar()
+    out.append(("case_load", select(Appeal).where(Appeal.id == some,
+                                                  visible_filter(user, "view", "appeal"))))
+    return out
