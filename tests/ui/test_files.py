@@ -5,10 +5,10 @@ another role gets no file. Every non-page GET route is either one of these downl
 the feeds, files and health routes named in NOT_PAGES."""
 import pytest
 
-pytestmark = pytest.mark.browser
-
 from tests.conftest import csrf_token
 from tests.ui.conftest import NOT_PAGES, PASSWORD, file_catalog, html_endpoints, login_of
+
+pytestmark = pytest.mark.browser
 
 # not pages, and not downloads of a role's own work: checked by their own areas' tests
 ELSEWHERE = {"static", "main.healthz", "engine.download", "public_schedules.ics",
