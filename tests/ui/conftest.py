@@ -43,13 +43,18 @@ class Site:
     def url(self) -> str:
         return self.live.url
 
-    def context(self, role: str | None, *, locale="ru-RU", viewport=None):
-        """A browser context signed in as the demo user of ``role`` (kept for the session)."""
-        key = (role, locale, tuple(viewport.items()) if viewport else None)
+    def context(self, role: str | None, *, locale="ru-RU", viewport=None, bypass_csp=False):
+        """A browser context signed in as the demo user of ``role`` (kept for the session).
+
+        ``bypass_csp``: for the axe walk only — axe-core is injected as an inline script, which
+        the app's Content-Security-Policy (script-src 'self') rightly refuses. The policy itself
+        is checked in the browser by tests/security/test_csp_browser.py; every other context
+        here (journeys, screenshots, downloads) runs under it."""
+        key = (role, locale, tuple(viewport.items()) if viewport else None, bypass_csp)
         if key not in self._contexts:
             signed = next((c for k, c in self._contexts.items() if k[0] == role), None)
             ctx = self.browser.new_context(
-                locale=locale, viewport=viewport,
+                locale=locale, viewport=viewport, bypass_csp=bypass_csp,
                 storage_state=signed.storage_state() if signed and role else None)
             if role and signed is None:
                 page = ctx.new_page()
@@ -62,9 +67,10 @@ class Site:
         return self.context(role, **kw).new_page()
 
     def tab(self, role: str | None):
-        """One tab per role, kept for the session (cheaper than a tab per page)."""
+        """One tab per role for the axe walk, kept for the session (cheaper than a tab per
+        page); axe-core may run in it (bypass_csp)."""
         if ("tab", role) not in self._contexts:
-            self._contexts[("tab", role)] = self.page(role)
+            self._contexts[("tab", role)] = self.page(role, bypass_csp=True)
         return self._contexts[("tab", role)]
 
     def close(self):
@@ -163,7 +169,7 @@ def build_surveys_and_reports(venue, responsible, admin) -> dict:
     mlspp = db.session.execute(db.select(Body).where(Body.code == "MLSPP")).scalar_one()
     report = quarterly.report_for(venue.id, mlspp.id,
                                   *quarterly.last_ended_quarter(date.today()))
-    quarterly.build(report, admin)
+    quarterly.build(report)  # as the periodic job does (no actor)
     db.session.commit()
     assert report.state == "submitted", report.state
     return {"survey_task": task.id, "report": report.id}
