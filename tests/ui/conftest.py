@@ -43,13 +43,18 @@ class Site:
     def url(self) -> str:
         return self.live.url
 
-    def context(self, role: str | None, *, locale="ru-RU", viewport=None):
-        """A browser context signed in as the demo user of ``role`` (kept for the session)."""
-        key = (role, locale, tuple(viewport.items()) if viewport else None)
+    def context(self, role: str | None, *, locale="ru-RU", viewport=None, bypass_csp=False):
+        """A browser context signed in as the demo user of ``role`` (kept for the session).
+
+        ``bypass_csp``: for the axe walk only — axe-core is injected as an inline script, which
+        the app's Content-Security-Policy (script-src 'self') rightly refuses. The policy itself
+        is checked in the browser by tests/security/test_csp_browser.py; every other context
+        here (journeys, screenshots, downloads) runs under it."""
+        key = (role, locale, tuple(viewport.items()) if viewport else None, bypass_csp)
         if key not in self._contexts:
             signed = next((c for k, c in self._contexts.items() if k[0] == role), None)
             ctx = self.browser.new_context(
-                locale=locale, viewport=viewport,
+                locale=locale, viewport=viewport, bypass_csp=bypass_csp,
                 storage_state=signed.storage_state() if signed and role else None)
             if role and signed is None:
                 page = ctx.new_page()
@@ -62,9 +67,10 @@ class Site:
         return self.context(role, **kw).new_page()
 
     def tab(self, role: str | None):
-        """One tab per role, kept for the session (cheaper than a tab per page)."""
+        """One tab per role for the axe walk, kept for the session (cheaper than a tab per
+        page); axe-core may run in it (bypass_csp)."""
         if ("tab", role) not in self._contexts:
-            self._contexts[("tab", role)] = self.page(role)
+            self._contexts[("tab", role)] = self.page(role, bypass_csp=True)
         return self._contexts[("tab", role)]
 
     def close(self):
@@ -128,12 +134,87 @@ def build_scenario() -> dict:
     return {"appeal": appeal.id, "uid": appeal.uid, "request": req.id,
             "job": job.id,
             "schedule": schedule.id, "entry": entry.id, "venue_code": "CRC-AST",
-            "month": date.today().strftime("%Y-%m"), **first}
+            "month": date.today().strftime("%Y-%m"), **first,
+            **build_surveys_and_reports(venue, responsible, admin)}
 
 
-# Routes that are not pages: files, feeds, the API, health.
+def build_surveys_and_reports(venue, responsible, admin) -> dict:
+    """A survey round (R38) with a task for the demo call-center operator (CRC-AST): one applicant
+    consulted today, sampled at 100 %; and the last ended quarter's report for CRC-AST and MLSPP,
+    built and submitted (its PDFs and workbook stored) for the Office of the Government."""
+    from docflow.engine.workflow import transition
+    from docflow.reception.intake import IntakeSchema
+    from docflow.reception.operations import register_appeal
+    from docflow.reference.models import Body
+    from docflow.reports import quarterly
+    from docflow.surveys.models import SurveyTask
+    from docflow.surveys.operations import start_round
+    from docflow.surveys.sampling import quarter_bounds
+    from tests.api.test_appeals_api import body as intake_body
+
+    served = register_appeal(IntakeSchema().load(intake_body(
+        external_id="UI-SURVEY", applicant__phone="+77015550101",
+        received_at=(datetime.now(UTC) - timedelta(minutes=4)).isoformat(timespec="seconds"))),
+        None).appeal
+    db.session.commit()
+    transition(served, "consult", responsible, "consultation given")
+    db.session.commit()
+    start, _end = quarter_bounds(date.today())
+    survey_round = start_round(period_start=start, period_end=date.today(), share_percent=100,
+                               actor=admin, venue=venue, seed=1)
+    db.session.commit()
+    task = db.session.execute(db.select(SurveyTask).where(
+        SurveyTask.round_id == survey_round.id)).scalars().first()
+    assert task is not None, "the survey round sampled no one: the task page has nothing to show"
+    mlspp = db.session.execute(db.select(Body).where(Body.code == "MLSPP")).scalar_one()
+    report = quarterly.report_for(venue.id, mlspp.id,
+                                  *quarterly.last_ended_quarter(date.today()))
+    quarterly.build(report)  # as the periodic job does (no actor)
+    db.session.commit()
+    assert report.state == "submitted", report.state
+    return {"survey_task": task.id, "report": report.id}
+
+
+# Routes that are not pages: files, feeds, the API, health. They are left out of the axe walk
+# and of the English check (no HTML to read); the downloads among them are in FILES below, which
+# test_files.py fetches as the role that uses them (200 and the right content type).
 NOT_PAGES = {"static", "main.healthz", "engine.download", "public_schedules.ics",
-             "public_schedules.json", "public_schedules.pdf"}
+             "public_schedules.json", "public_schedules.pdf",
+             # CSV / XLSX exports of the lists (the worklist, the search, the survey calls)
+             "exports.worklist", "exports.search", "surveys.tasks_export",
+             # a quarterly report's stored files (PDF in kk and ru, the workbook)
+             "reports.download"}
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class File:
+    endpoint: str
+    path: str
+    role: str | None
+    content_type: str
+
+
+def file_catalog(ids: dict) -> list[File]:
+    """The downloads of the app (not pages), with the role that fetches each."""
+    r = ids["report"]
+    return [
+        File("exports.worklist", "/worklist/export.csv", "responsible", CSV),
+        File("exports.worklist", "/worklist/export.xlsx", "responsible", XLSX),
+        File("exports.search", "/search/export.csv?q=%D0%96%D2%B1%D0%BC%D1%8B%D1%81",
+             "responsible", CSV),
+        File("exports.search", "/search/export.xlsx", "responsible", XLSX),
+        File("surveys.tasks_export", "/surveys/export.csv", "call_center", CSV),
+        File("surveys.tasks_export", "/surveys/export.xlsx", "call_center", XLSX),
+        File("reports.download", f"/reports/quarterly/{r}/files/pdf-kk", "government_office",
+             "application/pdf"),
+        File("reports.download", f"/reports/quarterly/{r}/files/pdf-ru", "government_office",
+             "application/pdf"),
+        File("reports.download", f"/reports/quarterly/{r}/files/xlsx", "government_office",
+             XLSX),
+    ]
 
 
 def page_catalog(ids: dict) -> list[Page]:
@@ -181,6 +262,15 @@ def page_catalog(ids: dict) -> list[Page]:
         Page("reference.venues", "/admin/reference/venues", "admin"),
         Page("reference.venue_edit", f"/admin/reference/venues/{ids['Venue']}/edit", "admin"),
         Page("reference.venue_new", "/admin/reference/venues/new", "admin"),
+        Page("auth.change_password", "/account/password", "registrar"),
+        Page("surveys.tasks", "/surveys/", "call_center"),
+        Page("surveys.task", f"/surveys/tasks/{ids['survey_task']}", "call_center"),
+        Page("surveys.rounds", "/surveys/rounds", "admin"),
+        Page("reports.dashboard", "/reports/", "head"),
+        Page("reports.dashboard", "/reports/", "government_office"),
+        Page("reports.reports", "/reports/quarterly/", "government_office"),
+        Page("reports.reports", "/reports/quarterly/", "admin"),
+        Page("reports.report", f"/reports/quarterly/{ids['report']}", "government_office"),
     ]
     from docflow.auth.roles import ROLES
     pages += [Page("main.index", "/", role) for role in ROLES]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 CATALOG = page_catalog({k: 0 for k in ("appeal", "uid", "request", "job", "schedule", "entry",
                                        "venue_code", "month", "Body", "Division", "Official",
-                                       "Venue")})
+                                       "Venue", "survey_task", "report")})
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
