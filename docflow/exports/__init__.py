@@ -160,7 +160,7 @@ def export_response(fmt: str, rows: Iterable, columns: Sequence[Column], name: s
     """
     if fmt == "csv":
         response = Response(stream_with_context(write_csv(rows, columns)),
-                            mimetype="text/csv; charset=utf-8")
+                            mimetype="text/csv")  # Flask adds "; charset=utf-8"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     if fmt == "xlsx":

@@ -27,8 +27,14 @@ YIELD_PER = 500
 
 
 def streamed(stmt):
-    """The rows of ``stmt`` read in batches while the file is written (never all at once)."""
-    return db.session.execute(stmt.execution_options(yield_per=YIELD_PER)).scalars()
+    """The rows of ``stmt`` read in batches while the file is written (never all at once).
+
+    The query runs when the first row is asked for — for a CSV, while the response is being
+    sent, after the request's own hooks (which may commit) have run, so the batches are read
+    from a session nothing else touches any more."""
+    def rows():
+        yield from db.session.execute(stmt.execution_options(yield_per=YIELD_PER)).scalars()
+    return rows()
 
 
 def appeal_columns() -> list:

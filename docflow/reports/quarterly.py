@@ -277,7 +277,8 @@ def build(report: QuarterlyReport, actor=None, today: date | None = None) -> boo
                      filename=f"{stem}.xlsx", generated=True,
                      meta={"media_type": XLSX, "figures_hash": hashed})
     report.built_at = utcnow()
-    comment = f"requested by {actor.login}" if getattr(actor, "login", None) else None
+    # the history's actor is the system; the comment keeps who asked (the page words it)
+    comment = actor.login if getattr(actor, "login", None) else None
     if report.state == "pending":
         transition(report, "submit", SYSTEM, comment)
     else:
