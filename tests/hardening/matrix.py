@@ -65,15 +65,17 @@ WF_OF = {"appeal": APPEAL_WF, "material_request": MATERIAL_WF, "schedule": SCHED
 
 def keys_for(endpoint: str, method: str, kind: str) -> list[str]:
     """The states a route is tried in: by default one per class of the permissions its
-    declaration names (view, its permission, or_roles'), with the transitions for the routes
-    that take one; every class of the whole map for an undeclared route."""
+    declaration names (view, its permission, or_roles'); every class of the whole map (and of
+    the transitions) for an undeclared route."""
     rule = DECLARATIONS["endpoints"].get(endpoint, {}).get(method)
     if rule is None or "item" not in rule:
         states = _classes(WF_OF[kind])
     else:
         needed = sorted({"view", rule.get("permission", "view"),
                          *rule.get("or_roles", {}).values()})
-        states = _classes(WF_OF[kind], needed, transitions="transition" in endpoint.lower())
+        # the transition routes are asked with no (or an unknown) transition, so what answers
+        # is the view check: the transitions leaving a state do not split its class here
+        states = _classes(WF_OF[kind], needed, transitions=False)
     return [*states, *EXTRA_KEYS.get(kind, [])]
 
 

@@ -6,7 +6,7 @@ quarterly_report, survey_task). A route added without a declaration fails here.
 Items are tried at the actors' own venue and body, at another venue and body (ids guessed from
 another venue: 404, never 403) and restricted (R11: 404 for the uncleared). A route is tried in
 one state per class its declaration cannot tell apart (the same roles for the permissions it
-names; for the transition routes also the same transitions leaving the state); AUTHZ_FULL=1
+names; the transition routes are asked with no valid transition, so view decides); AUTHZ_FULL=1
 tries every state of every workflow.
 
 Speed: the world is built once for the session (SQLite file), each actor signs in once (one test
