@@ -31,6 +31,9 @@ from .sampling import quarter_bounds
 from .script import call_script
 
 ALL_VENUES = "*"
+# Who works the call list (R38): the operators who call, the heads and administrators who
+# oversee it (the survey_task workflow's `view`); anyone else has no call list at all.
+CALL_LIST_ROLES = ("call_center", "head", "admin")
 
 
 def load_task(task_id: int) -> SurveyTask:
@@ -44,6 +47,8 @@ def load_task(task_id: int) -> SurveyTask:
 @login_required
 def tasks():
     """The call list: the tasks the user may see (an operator: their venue's), open first."""
+    if not current_user.has_role(*CALL_LIST_ROLES):
+        abort(403)
     show, stmt = tasks_query(current_user, request.args)
     page = max(1, request.args.get("page", 1, type=int))
     rows = db.session.execute(stmt.limit(50).offset((page - 1) * 50)).scalars().all()
@@ -108,6 +113,8 @@ TASK_COLUMNS = [
 @login_required
 def tasks_export(fmt: str):
     """The call list as CSV or XLSX: the page's query (tasks_query), every page of it."""
+    if not current_user.has_role(*CALL_LIST_ROLES):
+        abort(403)
     _show, stmt = tasks_query(current_user, request.args)
     return export_response(fmt, streamed(stmt), TASK_COLUMNS,
                            f"survey-calls-{date.today().isoformat()}", title=_("Survey calls"))

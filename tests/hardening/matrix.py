@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from docflow.engine.catalog import SavedSearch
 from docflow.engine.content import Item
 from docflow.extensions import db
 
@@ -17,9 +19,12 @@ from .world import (
     ANONYMOUS,
     APPEAL_WF,
     FOREIGN,
+    LETTER_CODE,
     MATERIAL_WF,
+    REPORT_WF,
     RESTRICTED,
     SCHEDULE_WF,
+    SURVEY_WF,
     World,
     intake,
 )
@@ -29,25 +34,54 @@ METHODS = ("GET", "POST")
 FULL = os.environ.get("AUTHZ_FULL") == "1"
 
 
-def _classes(wf: dict) -> list[str]:
-    """One state per class of states that the workflow data cannot tell apart (the same
-    permission map and the same transitions leaving it, by role); all states with AUTHZ_FULL=1."""
+def _classes(wf: dict, permissions=None, transitions=True) -> list[str]:
+    """One state per class of states that the workflow data cannot tell apart for a route: the
+    same lists of roles for the permissions the route needs (all of them by default) and, for
+    the transition routes, the same transitions leaving it, by role. All states with
+    AUTHZ_FULL=1."""
     seen, out = set(), []
     for state, data in wf["states"].items():
-        sig = json.dumps([data.get("permissions", {}), sorted(
-            (t["id"], sorted(t["roles"])) for t in wf["transitions"] if state in t["from"])],
-            sort_keys=True)
+        perms = data.get("permissions", {})
+        if permissions is not None:
+            perms = {p: sorted(perms.get(p, [])) for p in permissions}
+        sig = json.dumps([perms, sorted(
+            (t["id"], sorted(t["roles"])) for t in wf["transitions"] if state in t["from"])
+            if transitions else []], sort_keys=True)
         if FULL or sig not in seen:
             seen.add(sig)
             out.append(state)
     return out
 
 
-APPEAL_KEYS = [*_classes(APPEAL_WF), FOREIGN, RESTRICTED]
-# The URL argument that names an item decides which states the route is tried in.
-KEYED = {"appeal_id": APPEAL_KEYS, "uid": APPEAL_KEYS, "request_id": _classes(MATERIAL_WF),
-         "schedule_id": _classes(SCHEDULE_WF)}
+# The URL argument that names an item decides which workflow's states the route is tried in;
+# appeals and survey tasks are also tried at another venue and body and restricted (R11).
+KIND_OF_ARG = {"appeal_id": "appeal", "uid": "appeal", "request_id": "material_request",
+               "schedule_id": "schedule", "report_id": "quarterly_report",
+               "task_id": "survey_task"}
+EXTRA_KEYS = {"appeal": [FOREIGN, RESTRICTED], "survey_task": [FOREIGN, RESTRICTED]}
+WF_OF = {"appeal": APPEAL_WF, "material_request": MATERIAL_WF, "schedule": SCHEDULE_WF,
+         "quarterly_report": REPORT_WF, "survey_task": SURVEY_WF}
+
+
+def keys_for(endpoint: str, method: str, kind: str) -> list[str]:
+    """The states a route is tried in: by default one per class of the permissions its
+    declaration names (view, its permission, or_roles'); every class of the whole map (and of
+    the transitions) for an undeclared route."""
+    rule = DECLARATIONS["endpoints"].get(endpoint, {}).get(method)
+    if rule is None or "item" not in rule:
+        states = _classes(WF_OF[kind])
+    else:
+        needed = sorted({"view", rule.get("permission", "view"),
+                         *rule.get("or_roles", {}).values()})
+        # the transition routes are asked with no (or an unknown) transition, so what answers
+        # is the view check: the transitions leaving a state do not split its class here
+        states = _classes(WF_OF[kind], needed, transitions=False)
+    return [*states, *EXTRA_KEYS.get(kind, [])]
+
+
 OK, HIDDEN, FORBIDDEN, LOGIN = "ok", "404", "403", "login"
+# an owner route that refuses others by doing nothing (same answer as for an unknown id)
+DELETED, KEPT = "ok: deleted", "ok: nothing deleted"
 
 
 @dataclass(frozen=True)
@@ -67,9 +101,10 @@ def cases(app) -> list[Case]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if rule.endpoint == "static":
             continue
-        keys = next((KEYED[a] for a in KEYED if a in rule.arguments), ["-"])
+        kind = next((KIND_OF_ARG[a] for a in KIND_OF_ARG if a in rule.arguments), None)
         for method in METHODS:
             if method in rule.methods:
+                keys = keys_for(rule.endpoint, method, kind) if kind else ["-"]
                 out.extend(Case(rule.endpoint, method, rule.rule, key) for key in keys)
     return out
 
@@ -83,12 +118,10 @@ def url_for_case(world: World, case: Case) -> str:
         "job_id": world.owned["job"], "notification_id": world.owned["notification"],
         "search_id": world.owned["search"], "body_id": 1, "venue_id": 1, "official_id": 1,
         "division_id": 1, "venue_code": "CRC-AST", "month": "2027-04", "year": 2026,
-        "code": "0000000000", "filename": "css/app.css",
+        "report_id": world.reports.get(k), "task_id": world.tasks.get(k), "name": "report",
+        "fmt": "csv", "code": LETTER_CODE, "filename": "css/app.css",
     }
-    path = case.rule
-    for name, value in values.items():
-        for conv in ("", "int:", "yearmonth:", "path:"):
-            path = path.replace(f"<{conv}{name}>", str(value))
+    path = re.sub(r"<(?:[^<>:]+:)?(\w+)>", lambda m: str(values.get(m[1], m[0])), case.rule)
     assert "<" not in path, f"no value for a URL argument of {case.rule}"
     if case.endpoint == "api_calendar.Shift":
         path += "?date=2026-11-25&days=3"
@@ -136,16 +169,20 @@ class Clients:
             if case.endpoint == "api_appeals.Appeals":
                 kwargs = {"json": intake(f"AUTHZ-API-{self.counter}")}
         answer = client.open(path, method=case.method, headers=headers, **kwargs)
-        try:
-            return classify(answer, case)
-        finally:
-            if case.method != "GET":
-                with self.app.app_context():
-                    self.world.reset()
+        got = classify(answer, case, actor)
+        if case.method != "GET":
+            with self.app.app_context():
+                if case.endpoint == "search.delete" and got == OK:
+                    got = KEPT if db.session.get(SavedSearch, self.world.owned["search"]) \
+                        else DELETED
+                self.world.reset()
+        return got
 
 
-def classify(answer, case: Case) -> str:
+def classify(answer, case: Case, actor: str = "") -> str:
     status = answer.status_code
+    if case.endpoint == "auth.logout" and actor != ANONYMOUS and status in (302, 303):
+        return OK  # signed out: sent to the sign-in page is the answer itself
     if status == 401 or (status in (301, 302, 303) and "/login" in answer.location):
         return LOGIN
     if status == 403:

@@ -20,7 +20,7 @@ from docflow.auth.operations import create_token
 from docflow.auth.roles import ROLES
 from docflow.demo import DEMO_PASSWORD, load_demo
 from docflow.engine.catalog import SavedSearch
-from docflow.engine.content import Item
+from docflow.engine.content import Item, create_item
 from docflow.engine.files import add_file_version
 from docflow.engine.rules import Notification
 from docflow.engine.security import grant
@@ -29,9 +29,14 @@ from docflow.jobs.models import OutboxJob
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.materials import MaterialRequest, request_materials
 from docflow.reception.operations import register_appeal
+from docflow.reception.replies import IssuedLetter
 from docflow.reference.models import Body, Division, Official, Venue
+from docflow.reports import quarterly
 from docflow.schedules import operations as sched_ops
 from docflow.schedules.checks import EntryData
+from docflow.schedules.jobs import POSTER_FILE
+from docflow.schedules.models import Schedule, ScheduleEntry
+from docflow.surveys.models import SurveyRound, SurveyTask
 from tests.api.test_appeals_api import make_iin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +50,11 @@ def workflow(path: str) -> dict:
 APPEAL_WF = workflow("docflow/reception/workflows/appeal.toml")
 MATERIAL_WF = workflow("docflow/reception/workflows/material_request.toml")
 SCHEDULE_WF = workflow("docflow/schedules/workflows/schedule.toml")
-WORKFLOWS = {"appeal": APPEAL_WF, "material_request": MATERIAL_WF, "schedule": SCHEDULE_WF}
+REPORT_WF = workflow("docflow/reports/workflows/quarterly_report.toml")
+SURVEY_WF = workflow("docflow/surveys/workflows/survey_task.toml")
+WORKFLOWS = {"appeal": APPEAL_WF, "material_request": MATERIAL_WF, "schedule": SCHEDULE_WF,
+             "quarterly_report": REPORT_WF, "survey_task": SURVEY_WF}
+LETTER_CODE = "a" * 64
 ANONYMOUS = "anonymous"
 ACTORS = [ANONYMOUS, *ROLES]
 # Local roles given in the world: the legal consultant helps on every home appeal (R17), the
@@ -76,6 +85,8 @@ class World:
     materials: dict[str, int]
     schedules: dict[str, int]
     entries: dict[str, int]
+    reports: dict[str, int]             # quarterly reports by state (each with a file "report")
+    tasks: dict[str, int]               # survey tasks by state (or foreign / restricted)
     owned: dict[str, int]               # job, notification, search -> id (owned by responsible)
     states: dict[int, str] = field(default_factory=dict)  # item id -> its state to restore
     extra: dict[str, object] = field(default_factory=dict)
@@ -88,6 +99,15 @@ class World:
         changed = {i: s for i, s in self.states.items() if rows.get(i) != s}
         for item_id, state in changed.items():
             db.session.execute(update(Item).where(Item.id == item_id).values(state=state))
+        for key, entry_id in list(self.entries.items()):
+            if db.session.get(ScheduleEntry, entry_id) is None:  # deleted by an allowed POST
+                schedule = db.session.get(Schedule, self.schedules[key])
+                official_id, day = self.extra["entry_data"][key]
+                entry = sched_ops.add_entry(schedule, db.session.get(User, self.user_ids["admin"]), EntryData(
+                    db.session.get(Official, official_id), day, time(10), time(12), 30, 4))
+                db.session.flush()
+                self.entries[key] = entry.id
+                changed[schedule.id] = schedule.state
         if db.session.get(SavedSearch, self.owned["search"]) is None:
             self.owned["search"] = _saved_search(self.user_ids["responsible"]).id
         if changed or db.session.new:
@@ -163,6 +183,40 @@ def build_world() -> World:
         schedule.state = state
         schedules[state] = schedule
         entries[state] = entry
+        if state == "published":  # the public poster (R8) as the render job would leave it
+            add_file_version(schedule, POSTER_FILE, b"%PDF-1.7\n% poster\n%%EOF\n", None,
+                             filename="poster.pdf", generated=True)
+    db.session.flush()
+    # a letter the public check finds (R29)
+    home = appeals["notified"]
+    db.session.add(IssuedLetter(code=LETTER_CODE, pdf_sha256="b" * 64,
+                                version_id=files["notified"].id, appeal_id=home.id,
+                                body_id=home.body_id, decision="approved",
+                                issued_on=date(2026, 11, 25)))
+    # quarterly reports (one per state, home venue and body), each with its file
+    reports = {}
+    for n, state in enumerate(REPORT_WF["states"]):
+        report = quarterly.report_for(venue.id, home.body_id, 2025, 1 + n)
+        add_file_version(report, "report", b"%PDF-1.7\n% report\n%%EOF\n", None,
+                         filename="report.pdf", generated=True)
+        report.state = state
+        reports[state] = report
+    # survey tasks: one per state on home appeals, one foreign, one restricted (R11)
+    survey = SurveyRound(period_start=date(2026, 7, 1), period_end=date(2026, 9, 30),
+                         quarter="2026-Q3", share_percent=10, seed=1)
+    db.session.add(survey)
+    db.session.flush()
+    tasks = {}
+    for key in (*SURVEY_WF["states"], FOREIGN, RESTRICTED):
+        appeal = appeals[key] if key in (FOREIGN, RESTRICTED) else appeals["consulted"]
+        task = create_item(SurveyTask, title=f"R38 {key}", owner=None, places=appeal.places,
+                           restricted=appeal.restricted, language="kk", emit=False,
+                           round_id=survey.id, appeal_id=appeal.id, venue_id=appeal.venue_id,
+                           body_id=appeal.body_id, category="consulted",
+                           served_on=date(2026, 8, 3), quarter="2026-Q3",
+                           applicant_key=f"iin:{key}")
+        task.state = key if key in SURVEY_WF["states"] else "open"
+        tasks[key] = task
     db.session.flush()
     resp = users["responsible"]
     job = OutboxJob(func="docflow.jobs.outbox:noop", title="test", created_by_id=resp.id,
@@ -172,7 +226,7 @@ def build_world() -> World:
     db.session.add_all([job, note])
     db.session.commit()
     search = _saved_search(resp.id)
-    for group in (appeals, materials, schedules):
+    for group in (appeals, materials, schedules, reports, tasks):
         for item in group.values():
             states[item.id] = item.state
     uids = {key: appeal.uid for key, appeal in appeals.items()}
@@ -182,7 +236,9 @@ def build_world() -> World:
                  {k: r.id for k, r in materials.items()},
                  {k: s.id for k, s in schedules.items()},
                  {k: e.id for k, e in entries.items()},
-                 {"job": job.id, "notification": note.id, "search": search.id}, states)
+                 {k: r.id for k, r in reports.items()}, {k: t.id for k, t in tasks.items()},
+                 {"job": job.id, "notification": note.id, "search": search.id}, states,
+                 {"entry_data": {k: (official.id, e.date) for k, e in entries.items()}})
 
 
 def _division_code() -> str:
@@ -191,5 +247,5 @@ def _division_code() -> str:
 
 
 __all__ = ["ACTORS", "ANONYMOUS", "APPEAL_WF", "DEMO_PASSWORD", "FOREIGN", "LOCAL",
-           "MATERIAL_WF", "MaterialRequest", "RESTRICTED", "SCHEDULE_WF", "WORKFLOWS", "World",
+           "LETTER_CODE", "MATERIAL_WF", "MaterialRequest", "RESTRICTED", "SCHEDULE_WF", "WORKFLOWS", "World",
            "build_world"]
