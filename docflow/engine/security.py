@@ -182,6 +182,17 @@ def _cleared(principal: Principal):
     return or_(Item.restricted.is_(False), _at_places(principal.clearances))
 
 
+_ANCESTOR = []
+
+
+def _ancestor():
+    """The alias of the item holding a local role, built once: aliasing a polymorphic mapper
+    is costly, and every permission filter of every list asks for it."""
+    if not _ANCESTOR:
+        _ANCESTOR.append(aliased(Item, name="local_role_item"))
+    return _ANCESTOR[0]
+
+
 def _holds(principal: Principal, role: str):
     """SQL: the principal holds ``role`` on the row's item (globally, as owner, or locally)."""
     options = []
@@ -193,7 +204,7 @@ def _holds(principal: Principal, role: str):
     if role == OWNER and principal.user_id is not None:
         options.append(Item.owner_id == principal.user_id)
     if principal.principals:
-        anc = aliased(Item)
+        anc = _ancestor()
         options.append(exists(
             select(literal(1)).select_from(LocalRole).join(anc, anc.id == LocalRole.item_id)
             .where(LocalRole.principal.in_(principal.principals), LocalRole.role == role,
