@@ -161,6 +161,19 @@ def request_build(report: QuarterlyReport, actor):
                          f"{report.venue_id}/{report.body_id}")
 
 
+def latest_request(report: QuarterlyReport, user):
+    """The user's latest on-demand build of ``report`` (its progress shows on the report's page),
+    or None."""
+    from ..jobs.models import OutboxJob
+
+    if not getattr(user, "id", None):
+        return None
+    return db.session.execute(
+        select(OutboxJob).where(OutboxJob.created_by_id == user.id,
+                                OutboxJob.key.startswith(f"quarterly-report:{report.id}:"))
+        .order_by(OutboxJob.id.desc()).limit(1)).scalar_one_or_none()
+
+
 # -- building ----------------------------------------------------------------------------------
 
 def _figures(report: QuarterlyReport, year: int, quarter: int, today: date) -> dict:

@@ -258,6 +258,7 @@ def report(report_id: int):
     late = report.submitted_at is None and date.today() > due
     return render_template("reports/report.html", report=report, files=files,
                            history=quarterly.submissions(report), due=due, late=late,
+                           job=quarterly.latest_request(report, current_user),
                            may_acknowledge=report.state == "submitted"
                            and current_user.has_role("government_office"))
 

@@ -196,6 +196,9 @@ def test_build_on_demand_and_late_flag(people, client, login):
     head = db.session.execute(db.select(fixture.User).where(fixture.User.login == "head")
                               ).scalar_one()
     assert job.args == [report.id, head.id] and job.created_by_id == head.id
+    # the report's page follows the build: the job's progress, updated in place (jobs.js)
+    page = client.get(ok.headers["Location"] + "?lang=en").get_data(True)
+    assert f'data-job-id="{job.id}"' in page and 'data-job-status="pending"' in page
     # the last quarter that ended today has no report from anyone: the dashboard says so
     dash = client.get("/reports/?lang=en").get_data(True)
     year, q = quarterly.last_ended_quarter(date.today())
