@@ -553,7 +553,7 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
                              names=", ".join(sorted(reg.facets))))
     model = _model(query)
     conds = _conditions(user, query)
-    items = db.session.execute(select_items(user, query).limit(per_page)
+    items = db.session.execute(select_items(user, query, conds).limit(per_page)
                                .offset((page - 1) * per_page)).scalars().all()
     wanted = list(dict.fromkeys(facets))
     # a facet whose own filter is not set counts under the page's very conditions: on
@@ -577,14 +577,17 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
     return SearchResult(items, int(total or 0), counts, page, per_page)
 
 
-def select_items(user, query: Query):
+def select_items(user, query: Query, conds: list | None = None):
     """The ordered select of every item ``user`` may view that matches a prepared query, not
-    paged: :func:`run` pages it, an export streams it (the same rows, the same order)."""
+    paged: :func:`run` pages it, an export streams it (the same rows, the same order).
+    ``conds``: the query's conditions when the caller has already built them."""
     reg = registration(query.type) if query.type else _common()
     column = reg.sorts[query.sort.removeprefix("-")]
     desc = query.sort.startswith("-")
     order = [column.desc() if desc else column.asc(), Item.id.desc() if desc else Item.id.asc()]
-    return select(_model(query)).where(*_conditions(user, query)).order_by(*order)
+    if conds is None:
+        conds = _conditions(user, query)
+    return select(_model(query)).where(*conds).order_by(*order)
 
 
 def _grouped_counts(model, conds, facets: list[tuple[str, Any]], out: dict) -> int:
