@@ -85,6 +85,12 @@ class WorkflowDefinition:
         return [t for t in self.transitions.values() if state in t.from_states]
 
     @property
+    def final_states(self) -> frozenset[str]:
+        """The states no transition leaves: a case there is finished."""
+        return frozenset(self.states) - {s for t in self.transitions.values()
+                                         for s in t.from_states}
+
+    @property
     def roles(self) -> frozenset[str]:
         """Every role the definition mentions (permission maps and transitions)."""
         out: set[str] = set()

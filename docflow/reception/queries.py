@@ -4,7 +4,9 @@ from datetime import date
 from ..calendar.store import current_calendar
 from .models import Appeal
 
-TERMINAL_STATES = ("consulted", "withdrawn", "closed")
+# The appeal workflow's final states (no transition leaves them): nothing is owed any more, so no
+# deadline is overdue there. A test pins this to workflows/appeal.toml's ``final_states``.
+TERMINAL_STATES = ("consulted", "withdrawn", "redirected", "closed")
 REPLY_WORKING_DAYS = 15  # R29
 
 
