@@ -3,12 +3,21 @@ before, charts, a PDF per language, the XLSX, stored and submitted) over N appea
 
     python -m bench.reports                 # 1,000,000 appeals (BENCH_APPEALS to change)
 
-A throwaway PostgreSQL server is started (tests/services.py), the schema created from the models,
-and filled with ``docflow.scale.generate`` (``flask demo generate``: bulk COPY). The report is
-built for the last quarter that ended, for the venue and body with the most appeals in it. The
-PDF renderer is warmed first, as a worker does when it starts (workers.worker.DocflowWorker).
-Wall and CPU (process) time are printed; the last line is one JSON object with ``appeals`` and
-``seconds`` (the wall time of the whole build), and the parts.
+The database is bench-scale's **cached** cluster (``bench.scale.CachedPostgres``):
+``BENCH_SCALE_CACHE``/<appeals>-seed<seed> (default /var/tmp/docflow-bench-scale/1000000-seed1).
+When the folder holds a ready cluster it is reused, as is (point ``BENCH_SCALE_CACHE`` at a copy
+to keep the original untouched: this bench adds the models' missing tables and indexes to it, as
+bench-scale does, and builds one report in it, deleted again at the end); otherwise the cluster
+is made there first with ``flask demo generate`` (``bench.scale.prepare``: a 1,000,000 fill takes
+about an hour, later runs reuse it). ``BENCH_FILL=sql`` instead fills a throwaway server with a
+quick INSERT ... SELECT (less varied data, minutes instead of an hour).
+
+The report is built for the last quarter that ended, for the venue and body with the most
+appeals in it. The PDF renderer is warmed first, as a worker does when it starts
+(workers.worker.DocflowWorker). Wall and CPU (process) time are printed, and on the PostgreSQL
+side the CPU time of the server process that served the build and each figures statement's
+execution time (EXPLAIN ANALYZE, after the build). The last line is one JSON object with
+``appeals`` and ``seconds`` (the wall time of the whole build and its commit), and the parts.
 """
 from __future__ import annotations
 
@@ -18,8 +27,9 @@ import sys
 import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
-from tests.services import PostgresServer
+from tests.services import PostgresServer, RedisServer
 
 
 def timed(fn, *args, **kw):
@@ -30,32 +40,62 @@ def timed(fn, *args, **kw):
 
 def main() -> None:
     n = int(os.environ.get("BENCH_APPEALS", "1000000"))
-    pg = PostgresServer().start()
-    try:
-        from docflow import create_app
-        from docflow.extensions import db
+    if os.environ.get("BENCH_FILL") == "sql":
+        pg = PostgresServer().start()
+        try:
+            app, db = make_app(pg.url())
+            with app.app_context():
+                db.create_all()
+                from docflow.demo import load_demo
 
-        instance = tempfile.mkdtemp(prefix="docflow-bench-reports-")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": pg.url(), "JOBS_BACKEND": "embedded",
-                          "BLOB_STORE": os.path.join(instance, "blobs")})
-        with app.app_context():
-            db.create_all()
-            from docflow.demo import load_demo
-            from docflow.scale.generate import generate
-
-            load_demo()
-            how = os.environ.get("BENCH_FILL", "generator")
-            if how == "sql":
-                _g, gen_wall, _cpu = timed(fill_sql, db, n)
-            else:
-                _g, gen_wall, _cpu = timed(generate, n, seed=1)
-            print(f"filled {n} appeals ({how}) in {gen_wall} s", file=sys.stderr)
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(db.text("VACUUM ANALYZE"))
-            result = run(db, n)
+                load_demo()
+                _g, fill_wall, _cpu = timed(fill_sql, db, n)
+                print(f"filled {n} appeals (INSERT ... SELECT) in {fill_wall} s", file=sys.stderr)
+                vacuum(db, None)
+                result = run(db, n)
+        finally:
+            pg.stop()
         print(json.dumps(result))
+        return
+    from bench import scale
+
+    folder = scale.CACHE / f"{scale.APPEALS}-seed{scale.SEED}"
+    pg, redis = scale.CachedPostgres(folder), RedisServer().start()
+    try:
+        pg.start()
+        # generates unless cached; creates the models' missing tables and indexes; ANALYZE
+        reused, gen_seconds = scale.prepare(folder, pg, scale.env_for(pg, redis, folder))
+        app, db = make_app(pg.url())
+        with app.app_context():
+            vacuum(db, ("appeal", "material_request", "engine_item"))
+            result = run(db, scale.APPEALS)
+        result["cached_database"] = reused
+        if not reused:
+            result["generated_seconds"] = round(gen_seconds, 1)
     finally:
+        redis.close()
         pg.stop()
+    print(json.dumps(result))
+
+
+def make_app(url: str):
+    from docflow import create_app
+    from docflow.extensions import db
+
+    instance = tempfile.mkdtemp(prefix="docflow-bench-reports-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "JOBS_BACKEND": "embedded",
+                      "BLOB_STORE": os.path.join(instance, "blobs")})
+    return app, db
+
+
+def vacuum(db, tables) -> None:
+    """The steady state autovacuum keeps on a live server (visibility map set, statistics
+    fresh): index-only scans then read no table page. Quick on a cluster already vacuumed."""
+    t0 = time.perf_counter()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        for table in tables or ("",):
+            c.execute(db.text(f"VACUUM (ANALYZE) {table}"))
+    print(f"VACUUM ANALYZE in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
 
 
 def fill_sql(db, n: int) -> None:
@@ -136,47 +176,107 @@ def _letter_cpu_ms(count: int = 15) -> float:
     return round(sorted(times)[count // 2] * 1000, 1)
 
 
+def backend_cpu(db) -> tuple[int, float]:
+    """The PostgreSQL server process of the session's connection and its CPU seconds so far
+    (user + system, /proc: the server runs on this machine)."""
+    pid = db.session.execute(db.text("SELECT pg_backend_pid()")).scalar()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Statements:
+    """The SQL statements run while active (with their parameters), to EXPLAIN them later."""
+
+    def __init__(self, engine):
+        self.engine, self.seen, self.on = engine, [], False
+        from sqlalchemy import event
+
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if self.on and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.seen.append((statement, parameters))
+
+    def explain(self, db) -> list[tuple[float, str]]:
+        """(server execution ms, statement head) of each, by EXPLAIN (ANALYZE, BUFFERS)."""
+        out = []
+        conn = db.session.connection()
+        for statement, parameters in self.seen:
+            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                                        parameters).scalar()
+            out.append((plan[0]["Execution Time"], " ".join(statement.split())[:90]))
+        db.session.rollback()
+        return out
+
+
+def delete_report(db, report_id: int) -> None:
+    """A report of this bench (or of an earlier run on the same cached cluster) goes, with its
+    files, history and notifications (foreign keys ON DELETE CASCADE)."""
+    db.session.execute(db.text("DELETE FROM engine_item WHERE id = :id"), {"id": report_id})
+    db.session.commit()
+
+
 def run(db, n: int) -> dict:
     from docflow.documents.render import warm_up
     from docflow.reception.models import Appeal
     from docflow.reports import figures, quarterly
 
+    a = Appeal.__table__
     today = date.today()
     year, quarter = quarterly.last_ended_quarter(today)
     start, end = quarterly.quarter_bounds(year, quarter)
+    in_period = (a.c.registered_on >= start) & (a.c.registered_on <= end)
     venue_id, body_id, in_pair = db.session.execute(
-        db.select(Appeal.venue_id, Appeal.body_id, db.func.count())
-        .where(Appeal.registered_on >= start, Appeal.registered_on <= end)
-        .group_by(Appeal.venue_id, Appeal.body_id)
+        db.select(a.c.venue_id, a.c.body_id, db.func.count()).where(in_period)
+        .group_by(a.c.venue_id, a.c.body_id)
         .order_by(db.func.count().desc()).limit(1)).one()
-    in_quarter = db.session.execute(db.select(db.func.count()).where(
-        Appeal.registered_on >= start, Appeal.registered_on <= end)).scalar()
+    in_quarter = db.session.execute(db.select(db.func.count()).select_from(a)
+                                    .where(in_period)).scalar()
+    old = quarterly.find_report(venue_id, body_id, year, quarter)
+    if old is not None:
+        delete_report(db, old.id)
     _r, warm_wall, _c = timed(warm_up)
     report = quarterly.report_for(venue_id, body_id, year, quarter)
     db.session.commit()
 
+    statements = Statements(db.engine)
     scope = figures.Scope(start, end, (venue_id,), (body_id,), today=today)
+    statements.on = True
     _f, figures_wall, figures_cpu = timed(figures.compute, scope)
+    statements.on = False
     _a, all_wall, all_cpu = timed(figures.compute, figures.Scope(start, end, today=today))
     db.session.rollback()
 
+    pid, pg_cpu = backend_cpu(db)
     added, wall, cpu = timed(quarterly.build, report, today=today)
+    pid_after, pg_cpu_after = backend_cpu(db)
     _x, commit_wall, _c2 = timed(db.session.commit)
     assert added and report.state == "submitted"
-    _l, late_wall, _c3 = timed(quarterly.late_reports, today)
+    build_pg_cpu = round(pg_cpu_after - pg_cpu, 2) if pid == pid_after else None
+    _l, late_wall, late_cpu = timed(quarterly.late_reports, today)
+    plans = statements.explain(db)
+    pg_figures_ms = round(sum(ms for ms, _s in plans), 1)
+    delete_report(db, report.id)
+
     print(f"quarter {year} Q{quarter}: {in_quarter} appeals, {in_pair} at venue {venue_id} / "
           f"body {body_id}", file=sys.stderr)
     print(f"renderer warm-up {warm_wall} s (once per worker, not counted)", file=sys.stderr)
-    print(f"figures of one venue and body: {figures_wall} s wall, {figures_cpu} s CPU",
-          file=sys.stderr)
+    print(f"figures of one venue and body: {figures_wall} s wall, {figures_cpu} s CPU; "
+          f"PostgreSQL executes its {len(plans)} statements in {pg_figures_ms} ms "
+          f"(EXPLAIN ANALYZE), the longest:", file=sys.stderr)
+    for ms, head in sorted(plans, reverse=True)[:4]:
+        print(f"    {ms:8.1f} ms  {head}", file=sys.stderr)
     print(f"figures of every venue and body (dashboard): {all_wall} s wall, {all_cpu} s CPU",
           file=sys.stderr)
     print(f"report build (2 quarters' figures, charts, PDF kk+ru, XLSX, store, submit): "
-          f"{wall} s wall, {cpu} s CPU; commit {commit_wall} s", file=sys.stderr)
+          f"{wall} s wall, {cpu} s CPU here + {build_pg_cpu} s CPU in the PostgreSQL server; "
+          f"commit {commit_wall} s", file=sys.stderr)
+    print(f"late-report check: {late_wall} s wall, {late_cpu} s CPU", file=sys.stderr)
     letter_ms = _letter_cpu_ms()
     print(f"calibration: a reply letter renders in {letter_ms} ms CPU (30 ms on a quiet "
           f"machine per bench-documents); load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     return {"appeals": n, "seconds": round(wall + commit_wall, 3), "cpu_seconds": cpu,
+            "pg_cpu_seconds": build_pg_cpu, "pg_figures_ms": pg_figures_ms,
             "letter_cpu_ms": letter_ms, "load_average": round(os.getloadavg()[0], 1),
             "quarter": f"{year}-Q{quarter}", "appeals_in_quarter": in_quarter,
             "appeals_in_report": in_pair, "figures_seconds": figures_wall,
