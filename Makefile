@@ -79,6 +79,7 @@ screenshots: system-deps-test setup translations node-deps
 
 # bench-reports (issue 9): one quarter's report over 1,000,000 appeals on PostgreSQL
 # (BENCH_APPEALS=N to change); the last line is the JSON figures.
+# Reuses bench-scale's cached cluster (BENCH_SCALE_CACHE; generated there when missing).
 bench-reports: system-deps-test setup translations
 	$(BIN)/python -m bench.reports
 

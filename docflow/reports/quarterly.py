@@ -251,6 +251,51 @@ def workbook(report: QuarterlyReport, by_language: dict, figs: dict) -> bytes:
     return out.getvalue()
 
 
+def _render(language: str, context: dict, title: str):
+    return render_pdf("quarterly_report", context, language=language, title=title)
+
+
+def _can_fork() -> bool:
+    """Another process may render beside this one: a second core is ours, and this process
+    runs one thread (an RQ worker, the bench, the CLI) — forking a threaded web worker could
+    copy a lock another thread holds; and the renderer is warm, so the child inherits it."""
+    import os
+    import threading
+
+    from ..documents import render
+
+    return (hasattr(os, "fork") and len(os.sched_getaffinity(0)) > 1
+            and threading.active_count() == 1
+            and render._renderer is not None)  # warm: a child would otherwise build its own
+
+
+def render_all(jobs: dict[str, tuple[dict, str]], parallel: bool | None = None) -> dict:
+    """The report's PDFs, one per language ({language: (context, title)} -> {language:
+    RenderedDocument}), with the process's warm renderer (documents.render).
+
+    WeasyPrint is CPU-bound Python (each letter of a chart's SVG text is laid out on its own),
+    so two languages take two cores or twice the time: when ``_can_fork()``, the languages after
+    the first go to a child process forked from this one — it inherits the warm renderer (fonts,
+    compiled templates), touches no database, and sends back the document — while this process
+    renders the first. The documents are byte for byte those rendered one after the other.
+    """
+    if parallel is None:
+        parallel = len(jobs) > 1 and current_app.config.get("REPORTS_PARALLEL_RENDER", True) \
+            and _can_fork()
+    languages = list(jobs)
+    if not parallel or len(languages) < 2:
+        return {lang: _render(lang, *jobs[lang]) for lang in languages}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=len(languages) - 1,
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        others = {lang: pool.submit(_render, lang, *jobs[lang]) for lang in languages[1:]}
+        out = {languages[0]: _render(languages[0], *jobs[languages[0]])}
+        out.update({lang: future.result() for lang, future in others.items()})
+    return {lang: out[lang] for lang in languages}
+
+
 def latest(report: QuarterlyReport, name: str) -> FileVersion | None:
     return db.session.execute(
         select(FileVersion).join(EngineFile).where(EngineFile.item_id == report.id,
@@ -279,11 +324,12 @@ def build(report: QuarterlyReport, actor=None, today: date | None = None) -> boo
             and report.state != "pending":
         return False
     stem = f"report-{report.venue.code}-{report.body.code}-{report.year}-Q{report.quarter}"
+    jobs = {}
     for language, d in by_language.items():
         with force_locale(language):
             context = document_context(report, d["sections"], d["previous"], language, today)
-        doc = render_pdf("quarterly_report", context, language=language,
-                         title=f"{report.year} Q{report.quarter} — {context['scope']}")
+        jobs[language] = (context, f"{report.year} Q{report.quarter} — {context['scope']}")
+    for language, doc in render_all(jobs).items():
         add_file_version(report, f"pdf-{language}", doc.pdf, None,
                          filename=f"{stem}-{language}.pdf", generated=True,
                          text=doc.text or None, meta={"media_type": "application/pdf", "figures_hash": hashed,

@@ -153,3 +153,25 @@ def test_cli_build_and_sweep(app):
     assert half.exit_code != 0 and "both --year and --quarter" in half.output
     swept = runner.invoke(args=["reports", "sweep-late"])
     assert swept.exit_code == 0 and "warning(s) sent." in swept.output
+
+
+def test_languages_rendered_in_a_child_process_are_the_same_documents(app):
+    """render_all: the languages after the first rendered by a forked child give byte for byte
+    the documents rendered one after the other in this process."""
+    from docflow.documents import samples
+    from docflow.documents.render import get_renderer
+
+    get_renderer()  # the child inherits this process's renderer
+    jobs = {}
+    for language in ("kk", "ru"):
+        context = samples.quarterly_report()
+        context["scope"] = f"{context['scope']} ({language})"
+        jobs[language] = (context, f"2025 Q1 {language}")
+    one_by_one = quarterly.render_all(jobs, parallel=False)
+    forked = quarterly.render_all(jobs, parallel=True)
+    assert list(forked) == ["kk", "ru"]
+    for language in jobs:
+        assert forked[language].pdf == one_by_one[language].pdf
+        assert forked[language].text == one_by_one[language].text
+        assert forked[language].language == language
+    assert forked["kk"].pdf != forked["ru"].pdf
