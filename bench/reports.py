@@ -18,12 +18,16 @@ appeals in it. The PDF renderer is warmed first, as a worker does when it starts
 side the CPU time of the server process that served the build and each figures statement's
 execution time (EXPLAIN ANALYZE, after the build). The last line is one JSON object with
 ``appeals`` and ``seconds`` (the wall time of the whole build and its commit), and the parts.
+``BENCH_PARALLEL_RENDER=0`` renders the two languages one after the other in this process
+(by default the second is rendered by a forked child when a second core is free).
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -92,7 +96,9 @@ def make_app(url: str):
 
     instance = tempfile.mkdtemp(prefix="docflow-bench-reports-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "JOBS_BACKEND": "embedded",
-                      "BLOB_STORE": os.path.join(instance, "blobs")})
+                      "BLOB_STORE": os.path.join(instance, "blobs"),
+                      "REPORTS_PARALLEL_RENDER": os.environ.get("BENCH_PARALLEL_RENDER") != "0"})
+    atexit.register(shutil.rmtree, instance, ignore_errors=True)
     return app, db
 
 

@@ -9,6 +9,18 @@ What a period counts (the page says it too):
   reply due, material due date), with what became of them as of ``today``;
 * receptions (R7-1): entries of the published schedules dated in the period, per official.
 
+Speed (bench-reports, 1,000,000 appeals): the statements of one venue and body read the
+covering indexes of ``reports.models`` — index-only scans of the few thousand index entries of
+that venue, body and period, then the engine row of each for its current state — never the
+appeals' table pages. Why indexes and not a table of daily counts kept up to date by intake and
+the workflow: half the figures depend on ``today`` (overdue, not yet due) and on each appeal's
+current state, so such counts would need rewriting every day and on every transition (a write on
+the busiest path, one hot row per venue and day) and could drift from the appeals; the indexes
+are kept exact by PostgreSQL itself and give one venue and body's quarter in milliseconds. The
+every-venue dashboard still joins each appeal of the period to its engine row (a scan of that
+table); should it need to be instant, a summary by day, venue, body, channel and state refreshed
+by a periodic job is the next step.
+
 R11: the counts include restricted appeals (a number carries no personal data); nothing here
 lists an appeal, so no list or drill-down can show one (``docflow.reports`` has none).
 """

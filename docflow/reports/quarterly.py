@@ -264,8 +264,8 @@ def _can_fork() -> bool:
 
     from ..documents import render
 
-    return (hasattr(os, "fork") and len(os.sched_getaffinity(0)) > 1
-            and threading.active_count() == 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (hasattr(os, "fork") and (cores or 1) > 1 and threading.active_count() == 1
             and render._renderer is not None)  # warm: a child would otherwise build its own
 
 
