@@ -3,11 +3,14 @@
 Speed is a requirement (a one-page reply letter in a median of <= 30 ms in a warm worker), so a
 ``Renderer`` holds everything that does not depend on the data and reuses it across documents:
 the Jinja environment with its compiled templates, the print stylesheet parsed once into a
-``weasyprint.CSS``, one ``FontConfiguration``, an image cache, and each kind's template version.
+``weasyprint.CSS``, one ``FontConfiguration``, an image cache, each kind's template version, and
+each issuing body's letterhead, laid out once and drawn under every reply letter's page.
 Nothing is fetched from outside: the URL fetcher accepts only ``data:`` URLs.
 """
 import base64
 import gc
+import hashlib
+import io
 import re
 import threading
 from dataclasses import dataclass, field
@@ -15,13 +18,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
+import pikepdf
 from jinja2 import meta
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from . import contexts
-from .hashing import data_hash, sources_hash
+from .hashing import canonical_json, data_hash, sources_hash
 from .labels import LABELS, format_date, labels, month_name
 from .qr import qr_data_url
 
@@ -29,6 +33,13 @@ TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_DIR = TEMPLATE_ROOT / "documents"
 STYLESHEET = "print.css"
 EMBLEM = "emblem.svg"  # drawn for docflow: a sun in a circle, no state symbol reproduced
+
+LETTERHEAD = "letterhead.html"  # the letterhead alone, drawn under each reply letter
+# Kinds whose letterhead is laid out once per body and language and drawn under the page as a
+# form XObject (``Letterheads``): a reply letter is one page and its letterhead is ~20 % of its
+# layout and painting. Briefs and reports (several pages, page numbers) lay it out in flow.
+UNDERLAID_KINDS = frozenset({"reply_letter"})
+LETTERHEAD_NAME = pikepdf.Name("/Letterhead")  # a fixed resource name: same data, same bytes
 
 # Plain (untagged) PDF 1.7 by default, measured in bench/README.md: tags cost ~8 % per letter and,
 # in WeasyPrint 69, number table headers by Python object id, so the same data would no longer
@@ -41,7 +52,7 @@ class RenderedDocument:
     """A PDF and what it was made from, as the case file stores it."""
 
     pdf: bytes
-    html: str
+    html: str  # as laid out: an underlaid letterhead is a blank band here (see ``letterhead``)
     template: str  # path under templates/, e.g. "documents/reply_letter.html"
     template_version: str  # SHA-256 of the template sources and the stylesheet
     data_hash: str  # SHA-256 of the canonical JSON of the context
@@ -51,6 +62,48 @@ class RenderedDocument:
     # file store then need not parse the PDF back (pypdf took ~40 ms a letter, more than
     # half the render).
     text: str = field(default="", repr=False)
+
+
+@dataclass
+class Letterhead:
+    """A body's letterhead laid out once: the page as a form XObject (in its own ``pikepdf.Pdf``,
+    kept open), the height the letter leaves free for it (CSS px, its bottom margin included)
+    and its printed text."""
+
+    pdf: pikepdf.Pdf
+    form: pikepdf.Object
+    height: float
+    text: str
+
+
+def _find_box(box, css_class: str):
+    """The first laid-out box whose element has ``css_class``, depth first."""
+    element = getattr(box, "element", None)
+    if element is not None and css_class in (element.get("class") or "").split():
+        return box
+    for child in getattr(box, "children", ()):
+        found = _find_box(child, css_class)
+        if found is not None:
+            return found
+    return None
+
+
+_SUBSET_TAG = re.compile(r"^/([A-Z]{6})\+")
+
+
+def _retag_subsets(pdf: pikepdf.Pdf) -> None:
+    """Give the letterhead's font subsets tags of their own. WeasyPrint names a subset after
+    the font (``/HUHQIP+Noto-Sans``), so the letter's subset of the same font would carry the
+    same tag, while different subsets in one PDF must have different tags."""
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary):
+            continue
+        for key in ("/BaseFont", "/FontName"):
+            name = obj.get(key)
+            if isinstance(name, pikepdf.Name) and (match := _SUBSET_TAG.match(str(name))):
+                digest = hashlib.sha256(b"letterhead" + match[1].encode()).digest()[:6]
+                tag = "".join(chr(65 + b % 26) for b in digest)
+                obj[key] = pikepdf.Name(f"/{tag}+{str(name)[8:]}")
 
 
 class OfflineFetcher(URLFetcher):
@@ -125,7 +178,8 @@ def w3c_datetime(value: date | datetime | str) -> str:
 class Renderer:
     """Warm rendering state for one process (a web worker or an RQ worker)."""
 
-    def __init__(self, template_dir: Path = TEMPLATE_DIR, **pdf_options):
+    def __init__(self, template_dir: Path = TEMPLATE_DIR, *, letterhead_underlay: bool = True,
+                 **pdf_options):
         self.template_dir = Path(template_dir)
         self.pdf_options = {**PDF_OPTIONS, **pdf_options}
         self.env = jinja2.Environment(
@@ -148,6 +202,13 @@ class Renderer:
         self.stylesheet = CSS(string=self.stylesheet_source, font_config=self.font_config,
                               url_fetcher=self.fetcher)
         self.image_cache = BoundedCache()
+        # (language, letterhead) -> Letterhead; a worker serves a few bodies, the bound keeps a
+        # long-lived process from piling them up.
+        self.letterheads: BoundedCache = BoundedCache(limit=64)
+        # A drawn-in letterhead would be untagged content in a tagged PDF: tagged and PDF/A
+        # renderers lay it out in flow.
+        self.underlay = letterhead_underlay and not self.pdf_options.get(
+            "pdf_tags") and not self.pdf_options.get("pdf_variant")
         self._versions: dict[str, str] = {}
         # Web processes run threads (gunicorn gthread) and may render a schedule PDF in a
         # request: the shared font configuration and image cache are not made for concurrent
@@ -176,35 +237,83 @@ class Renderer:
         if kind not in self._versions:
             names: set[str] = set()
             self._sources(self.template_name(kind), names)
+            if kind in UNDERLAID_KINDS:
+                self._sources(LETTERHEAD, names)
             sources = [(n, self.env.loader.get_source(self.env, n)[0]) for n in names]
             sources += [(STYLESHEET, self.stylesheet_source), (EMBLEM, self.emblem_source)]
             self._versions[kind] = sources_hash(sources)
         return self._versions[kind]
 
     def render_html(self, kind: str, context: dict, *, language: str, title: str,
-                    author: str = "docflow") -> str:
+                    author: str = "docflow", letterhead_space: float | None = None) -> str:
+        """The document's HTML; with ``letterhead_space`` (CSS px) an underlaid kind leaves
+        that much room at the top instead of laying out its letterhead."""
         contexts.check(kind, context)
         template = self.env.get_template(self.template_name(kind))
         return template.render(
             c=context, L=labels(language), lang=language, title=title, author=author,
-            created=w3c_datetime(context["issued_at"]),
+            created=w3c_datetime(context["issued_at"]), letterhead_space=letterhead_space,
         )
+
+    def _layout(self, html: str):
+        parsed = HTML(string=html, url_fetcher=self.fetcher)
+        document = parsed.render(font_config=self.font_config, stylesheets=[self.stylesheet],
+                                 cache=self.image_cache, **self.pdf_options)
+        return parsed, document
+
+    def letterhead(self, letterhead: dict, language: str) -> Letterhead:
+        """The body's letterhead in ``language``, laid out and written once (call with the
+        lock held). Its height is read from the layout, so the letter below it sits exactly
+        where it would with the letterhead in flow."""
+        key = (language, canonical_json(letterhead))
+        cached = self.letterheads.get(key)
+        if cached is None:
+            html = self.env.get_template(LETTERHEAD).render(
+                c={"letterhead": letterhead}, L=labels(language), lang=language,
+                title="letterhead", author="docflow", created="2000-01-01")
+            parsed, document = self._layout(html)
+            page = document.pages[0]._page_box
+            requisites = _find_box(page, "requisites")
+            bottom = requisites.position_y + requisites.margin_height()
+            pdf = pikepdf.open(io.BytesIO(document.write_pdf(**self.pdf_options)))
+            _retag_subsets(pdf)
+            cached = Letterhead(pdf=pdf, form=pdf.pages[0].as_form_xobject(),
+                                height=round(bottom - page.content_box_y(), 4),
+                                text=printed_text(parsed.etree_element))
+            self.letterheads[key] = cached
+        return cached
 
     def render(self, kind: str, context: dict, *, language: str, title: str,
                author: str = "docflow") -> RenderedDocument:
-        html = self.render_html(kind, context, language=language, title=title, author=author)
+        underlaid = self.underlay and kind in UNDERLAID_KINDS
         with self._lock:
-            parsed = HTML(string=html, url_fetcher=self.fetcher)
-            document = parsed.render(
-                font_config=self.font_config, stylesheets=[self.stylesheet],
-                cache=self.image_cache, **self.pdf_options)
+            head = self.letterhead(context["letterhead"], language) if underlaid else None
+            html = self.render_html(kind, context, language=language, title=title,
+                                    author=author, letterhead_space=head and head.height)
+            parsed, document = self._layout(html)
             pdf = document.write_pdf(**self.pdf_options)
+            text = printed_text(parsed.etree_element)
+            if head is not None:
+                pdf, text = self._underlay(pdf, head), f"{head.text}\n{text}"
         return RenderedDocument(
             pdf=pdf, html=html, template=f"documents/{self.template_name(kind)}",
             template_version=self.template_version(kind), data_hash=data_hash(context),
-            pages=len(document.pages), language=language,
-            text=printed_text(parsed.etree_element),
+            pages=len(document.pages), language=language, text=text,
         )
+
+    @staticmethod
+    def _underlay(pdf: bytes, head: Letterhead) -> bytes:
+        """Draw the letterhead under the first page (qpdf, through pikepdf): a form XObject
+        painted before the page's own content, so readers meet it first, as in flow. The
+        metadata, language and page tree are WeasyPrint's; the identifier is made from the
+        content, so the same data still gives the same bytes."""
+        with pikepdf.open(io.BytesIO(pdf)) as out:
+            page = out.pages[0]  # the same A4 page box: the form is drawn where it was laid out
+            page.add_resource(out.copy_foreign(head.form), pikepdf.Name.XObject, LETTERHEAD_NAME)
+            page.contents_add(pikepdf.Stream(out, b"q /Letterhead Do Q"), prepend=True)
+            buffer = io.BytesIO()
+            out.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
 
 
 _renderer: Renderer | None = None
