@@ -600,18 +600,25 @@ def select_items(user, query: Query, conds: list | None = None):
     return select(_model(query)).where(*conds).order_by(*order)
 
 
+def grouped_counts_statement(model, conds: list, columns: list):
+    """The statement of :func:`_grouped_counts` (also what bench/scale.py EXPLAINs): each of
+    ``columns`` and ``grouping()`` of each, and the count, per GROUPING SET, over at most
+    :data:`COUNT_LIMIT` + 1 matches."""
+    matches = (select(*(col.label(f"f{i}") for i, col in enumerate(columns)))
+               .select_from(model).where(*conds).limit(COUNT_LIMIT + 1).subquery("matches"))
+    cols = list(matches.c)
+    return (select(*cols, *(func.grouping(c) for c in cols), func.count())
+            .group_by(func.grouping_sets(*(tuple_(c) for c in cols), tuple_())))
+
+
 def _grouped_counts(model, conds, facets: list[tuple[str, Any]], out: dict) -> int:
     """The total and each facet's counts in one statement (PostgreSQL GROUPING SETS) over at
     most :data:`COUNT_LIMIT` + 1 matches; fills ``out`` and returns the total (COUNT_LIMIT + 1
     when there are more). Each facet keeps its :data:`MAX_FACET_VALUES` biggest values."""
-    matches = (select(*(col.label(f"f{i}") for i, (_name, col) in enumerate(facets)))
-               .select_from(model).where(*conds).limit(COUNT_LIMIT + 1).subquery("matches"))
-    cols = list(matches.c)
-    stmt = (select(*cols, *(func.grouping(c) for c in cols), func.count())
-            .group_by(func.grouping_sets(*(tuple_(c) for c in cols), tuple_())))
+    stmt = grouped_counts_statement(model, conds, [col for _name, col in facets])
     total = 0
     found: dict[str, list[FacetCount]] = {name: [] for name, _col in facets}
-    k = len(cols)
+    k = len(facets)
     for row in db.session.execute(stmt):
         values, grouped, n = row[:k], row[k:2 * k], int(row[-1])
         rolled = [i for i in range(k) if not grouped[i]]

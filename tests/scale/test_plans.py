@@ -127,3 +127,20 @@ def test_search_counts_at_most_count_limit_matches(pg_app, monkeypatch):
     assert (capped.total, capped.capped) == (limit + 1, True)
     assert sum(fc.count for fc in capped.facets["state"]) == limit + 1  # over the rows read
     assert [a.id for a in capped.items] == [a.id for a in full.items]  # the page is not bounded
+
+
+def test_the_benchs_explained_statements_run_and_are_the_apps(pg_app):
+    from docflow.scale.explain import statements
+
+    generate(N, seed=11)
+    db.session.commit()
+    officer = db.session.execute(select(User).where(User.login.like("g-reg-%"))
+                                 .order_by(User.login).limit(1)).scalar_one()
+    with pg_app.test_request_context():
+        ran = {name: db.session.execute(stmt).all() for name, stmt in statements(officer)}
+    assert set(ran) >= {"worklist_counters", "search_page", "search_total_and_facets",
+                        "case_load"}
+    # the facet statement is the search's own: its grand total is the search's total
+    full = catalog.search(officer, q="очередь", type="appeal")
+    totals = [row[-1] for row in ran["search_total_and_facets"] if all(row[5:10])]
+    assert totals == [full.total]
