@@ -64,6 +64,20 @@ class CachedPostgres(PostgresServer):
         self.pg_ctl("start")
         return self
 
+    #: A database server's ordinary tuning (docs/scaling.md), not the test clusters' defaults: the
+    #: daily screens' working set in shared buffers, SSD page costs.
+    SETTINGS = ("-c shared_buffers=1536MB -c effective_cache_size=8GB -c work_mem=16MB "
+                "-c random_page_cost=1.1 -c effective_io_concurrency=200")
+
+    def pg_ctl(self, action: str) -> None:
+        if action != "start":
+            return super().pg_ctl(action)
+        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                f"{self.SETTINGS}")
+        self._run(f"{self.bindir}/pg_ctl", "-D", self.data, "-w", "-l",
+                  os.path.join(self.dir, "server.log"), "-o", opts, "start")
+
     def stop(self) -> None:
         self.pg_ctl("stop")
 
@@ -98,6 +112,20 @@ with app.app_context():
     made = []
     from sqlalchemy import inspect
     insp = inspect(db.engine)
+    for table in db.metadata.sorted_tables:  # columns added to the models since the cache
+        have = {c["name"] for c in insp.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            ddl = f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" ' \
+                  f'{column.type.compile(db.engine.dialect)}'
+            if column.server_default is not None:
+                ddl += f" DEFAULT {column.server_default.arg}"
+            if not column.nullable:
+                ddl += " NOT NULL"
+            with db.engine.begin() as c:
+                c.exec_driver_sql(ddl)
+            made.append(f"{table.name}.{column.name}")
     for table in db.metadata.sorted_tables:
         have = {i["name"] for i in insp.get_indexes(table.name)}
         for index in table.indexes:
@@ -134,7 +162,7 @@ def prepare(folder: Path, pg: CachedPostgres, env: dict) -> tuple[bool, float]:
             f"BENCH_FRESH=1 rebuilds it.")
     made = python(env, SCHEMA).strip()
     if made:
-        say(f"Indexes created on the cached database: {made}")
+        say(f"Columns and indexes created on the cached database: {made}")
     return reused, seconds
 
 

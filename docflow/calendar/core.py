@@ -78,6 +78,7 @@ class Calendar:
         self._years = MappingProxyType(dict(years))  # year -> status ("final" | "provisional")
         self._holidays = tuple(sorted(holidays, key=lambda h: h.day))
         self._overrides = MappingProxyType(dict(overrides or {}))
+        self._running: dict[int, list[int]] = {}  # year -> working days up to each day (cache)
 
     # --- construction -------------------------------------------------------------------------
 
@@ -206,11 +207,29 @@ class Calendar:
         ``working_days_between(d, shift(d, n)) == n`` for n >= 0 ("due in N working days")."""
         if b < a:
             return -self.working_days_between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += ONE_DAY
-            count += self.is_working_day(day)
-        return count
+        if a == b:
+            return 0
+        # running counts per year, made once per (immutable) calendar: a worklist asks this for
+        # every row, and an appeal overdue since 2023 is a thousand days away
+        if a.year == b.year:
+            return self._working_upto(b) - self._working_upto(a)
+        count = 0
+        if a != date(a.year, 12, 31):  # (a, Dec 31] of a's year; a itself is never counted
+            count = self._working_upto(date(a.year, 12, 31)) - self._working_upto(a)
+        for year in range(a.year + 1, b.year):
+            count += self._working_upto(date(year, 12, 31))
+        return count + self._working_upto(b)
+
+    def _working_upto(self, d: date) -> int:
+        """Working days in [Jan 1, d] of d's year."""
+        running = self._running.get(d.year)
+        if running is None:
+            running, n = [], 0
+            for _day, info in self._year_days(d.year):
+                n += info.working
+                running.append(n)
+            self._running[d.year] = running
+        return running[d.timetuple().tm_yday - 1]
 
     # --- whole years (the calendar page and GET /api/v1/calendar/{year}) ---------------------
 

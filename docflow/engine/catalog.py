@@ -68,6 +68,11 @@ MAX_PAGE = 500            # offset pagination; beyond it the reader should narro
 MAX_PER_PAGE = 100
 MAX_FILTER_VALUES = 50
 MAX_FACET_VALUES = 50
+#: The total and the facets count at most this many matches (on PostgreSQL, where they are one
+#: statement): past it the page says "10,000+" and each facet count is a lower bound. Counting
+#: every match of a common word a national role may see would read hundreds of thousands of
+#: rows for a number nobody reads; MAX_PAGE pages of 20 are 10,000 results too.
+COUNT_LIMIT = 10_000
 MAX_NAME_CHARS = 100
 MAX_INDEX_CHARS = 500_000  # far below PostgreSQL's 1 MB tsvector limit
 INDEXED_EVENTS = ("created", "transitioned", "file_added")
@@ -412,6 +417,9 @@ class SearchResult:
     facets: dict[str, list[FacetCount]]
     page: int
     per_page: int
+    #: True when the matches were counted up to :data:`COUNT_LIMIT` only: ``total`` is
+    #: COUNT_LIMIT + 1 and the facet counts are lower bounds (show "10,000+")
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -560,8 +568,10 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
     # PostgreSQL all of those and the total come from ONE scan (GROUPING SETS), not one each
     shared = [n for n in wanted if n not in query.filters]
     counts: dict[str, list[FacetCount]] = {}
+    capped = False
     if shared and db.session.get_bind().dialect.name == "postgresql":
         total = _grouped_counts(model, conds, [(n, reg.facets[n]) for n in shared], counts)
+        capped = total > COUNT_LIMIT
     else:
         total = db.session.execute(select(func.count()).select_from(model).where(*conds)).scalar()
     for name in wanted:
@@ -574,7 +584,7 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
             .group_by(col).order_by(n.desc(), col).limit(MAX_FACET_VALUES)).all()
         counts[name] = [FacetCount(value, int(c)) for value, c in rows]
     counts = {name: counts[name] for name in wanted}
-    return SearchResult(items, int(total or 0), counts, page, per_page)
+    return SearchResult(items, int(total or 0), counts, page, per_page, capped)
 
 
 def select_items(user, query: Query, conds: list | None = None):
@@ -590,16 +600,25 @@ def select_items(user, query: Query, conds: list | None = None):
     return select(_model(query)).where(*conds).order_by(*order)
 
 
-def _grouped_counts(model, conds, facets: list[tuple[str, Any]], out: dict) -> int:
-    """The total and each facet's counts in one statement (PostgreSQL GROUPING SETS); fills
-    ``out`` and returns the total. Each facet keeps its :data:`MAX_FACET_VALUES` biggest values."""
-    cols = [col for _name, col in facets]
-    stmt = (select(*cols, *(func.grouping(c) for c in cols), func.count())
-            .select_from(model).where(*conds)
+def grouped_counts_statement(model, conds: list, columns: list):
+    """The statement of :func:`_grouped_counts` (also what bench/scale.py EXPLAINs): each of
+    ``columns`` and ``grouping()`` of each, and the count, per GROUPING SET, over at most
+    :data:`COUNT_LIMIT` + 1 matches."""
+    matches = (select(*(col.label(f"f{i}") for i, col in enumerate(columns)))
+               .select_from(model).where(*conds).limit(COUNT_LIMIT + 1).subquery("matches"))
+    cols = list(matches.c)
+    return (select(*cols, *(func.grouping(c) for c in cols), func.count())
             .group_by(func.grouping_sets(*(tuple_(c) for c in cols), tuple_())))
+
+
+def _grouped_counts(model, conds, facets: list[tuple[str, Any]], out: dict) -> int:
+    """The total and each facet's counts in one statement (PostgreSQL GROUPING SETS) over at
+    most :data:`COUNT_LIMIT` + 1 matches; fills ``out`` and returns the total (COUNT_LIMIT + 1
+    when there are more). Each facet keeps its :data:`MAX_FACET_VALUES` biggest values."""
+    stmt = grouped_counts_statement(model, conds, [col for _name, col in facets])
     total = 0
     found: dict[str, list[FacetCount]] = {name: [] for name, _col in facets}
-    k = len(cols)
+    k = len(facets)
     for row in db.session.execute(stmt):
         values, grouped, n = row[:k], row[k:2 * k], int(row[-1])
         rolled = [i for i in range(k) if not grouped[i]]

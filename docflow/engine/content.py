@@ -67,7 +67,11 @@ class Item(db.Model):
 
     __table_args__ = (db.Index("ix_engine_item_type_state", "type", "state"),
                       # newest-changed first (the search's default order) without a sort
-                      db.Index("ix_engine_item_type_modified", "type", "modified_at", "id"))
+                      db.Index("ix_engine_item_type_modified", "type", "modified_at", "id"),
+                      # "contents of /12/" and local roles as literal prefixes (visible_filter):
+                      # LIKE '/12/%' through an index whatever the database's collation
+                      db.Index("ix_engine_item_path_prefix", "path",
+                               postgresql_ops={"path": "varchar_pattern_ops"}))
     __mapper_args__ = {"polymorphic_on": type, "polymorphic_identity": "item",
                        "version_id_col": version}
 

@@ -14,11 +14,12 @@ else they do not exist (no roles at all, so ``view`` is false and lists skip the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask import g, has_request_context
-from sqlalchemy import and_, exists, false, literal, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, event, exists, false, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from .content import Item, ItemPlace, utcnow
@@ -142,33 +143,142 @@ def can(user, permission: str, item: Item) -> bool:
 
 # -- the same rule in SQL ------------------------------------------------------------------------
 
+#: Above this many local grants of one user, the SQL form asks the local-role table per row
+#: (a correlated EXISTS) instead of listing the granted paths as literal prefixes.
+MAX_LITERAL_GRANTS = 200
+
+_PATH = re.compile(r"^/(?:[0-9]+/)*$")
+
+
+def local_grants(principal: Principal) -> dict[str, tuple[str, ...]]:
+    """The paths of the items on which ``principal`` holds each local role: {role: (path, ...)}.
+
+    One small query (a user holds few local roles), kept for the current transaction: a flush
+    that adds, changes or deletes a local role, and the transaction's end, drop it.
+    """
+    names = tuple(principal.principals)
+    if not names:
+        return {}
+    cache = db.session.info.setdefault(_GRANTS, {})
+    if names not in cache:
+        rows = db.session.execute(
+            select(LocalRole.role, Item.path).join(Item, Item.id == LocalRole.item_id)
+            .where(LocalRole.principal.in_(names))
+            .order_by(LocalRole.role, Item.path)).all()
+        found: dict[str, list[str]] = {}
+        for role, path in rows:
+            found.setdefault(role, []).append(path)
+        cache[names] = {role: tuple(paths) for role, paths in found.items()}
+    return cache[names]
+
+
+_GRANTS = "engine_local_grants"  # session.info key of local_grants' cache
+
+
+@event.listens_for(Session, "after_flush")
+def _grants_flushed(session, flush_context) -> None:
+    if _GRANTS in session.info and any(isinstance(obj, LocalRole) for obj in (
+            *session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_GRANTS, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _grants_ended(session, transaction) -> None:
+    session.info.pop(_GRANTS, None)
+
+
 def visible_filter(user, permission: str = "view", type: str | None = None):
     """A SQL condition on ``Item`` true exactly where :func:`can` is (for lists, counts, exports).
 
     Usable in ``select(Item)``, ``select(Memo)`` (joined inheritance) or any query joined to
-    ``Item``. Builds no per-item data and issues no query itself beyond loading the principal.
+    ``Item``. Builds no per-item data; besides loading the principal it reads the user's local
+    grants once per transaction (:func:`local_grants`), so that the condition is index-friendly:
+
+    ``type = T AND (state IN (...)                                  -- roles held everywhere
+                    OR state IN (...) AND EXISTS (place IN (...))   -- roles held at places
+                    OR state IN (...) AND owner_id = U              -- the owner
+                    OR state IN (...) AND (path LIKE '/12/%' OR ...))  -- local roles, literal
+                   AND (restricted IS false OR EXISTS (place IN clearances))``
+
+    That is the rule "some role the user holds on the item is allowed in its state", with the
+    roles grouped by how they are held (the same disjunction, distributed).
     """
     check_permission_name(permission)
     engine = current_engine()
     principal = principal_for(user)
     names = [type] if type is not None else sorted(engine.types)
     per_type = []
+    grants: dict[str, tuple[str, ...]] | None = None
     for name in names:
         if name not in engine.types:
             continue
         workflow = engine.workflow_for(name)
-        by_role: dict[str, list[str]] = {}
+        by_role: dict[str, set[str]] = {}
         for state in workflow.states:
             for role in workflow.roles_for(state, permission):
-                by_role.setdefault(role, []).append(state)
-        clauses = [and_(Item.state.in_(sorted(states)), _holds(principal, role))
-                   for role, states in sorted(by_role.items())]
-        clauses = [c for c in clauses if c is not None]
-        if clauses:
-            per_type.append(and_(Item.type == name, or_(*clauses)))
+                by_role.setdefault(role, set()).add(state)
+        if not by_role:
+            continue
+        if grants is None:
+            grants = local_grants(principal)
+        clause = _readable(principal, by_role, grants)
+        if clause is not None:
+            per_type.append(and_(Item.type == name, clause))
     if not per_type:
         return false()
     return and_(or_(*per_type), _cleared(principal))
+
+
+def _readable(principal: Principal, by_role: dict[str, set[str]],
+              grants: dict[str, tuple[str, ...]]):
+    """SQL: the principal holds, on the row's item, some role of ``by_role`` allowed in the
+    item's state; None when they hold none of those roles anywhere."""
+    everywhere: set[str] = set()
+    at_place: dict[str, set[str]] = {}
+    owner: set[str] = set()
+    at_path: dict[str, set[str]] = {}
+    many: dict[str, set[str]] = {}   # roles granted on too many items for literal prefixes
+    for role, states in by_role.items():
+        places = {place for r, place in principal.roles if r == role}
+        if None in places:
+            everywhere |= states
+            continue
+        for place in places:
+            at_place.setdefault(place, set()).update(states)
+        if role == OWNER and principal.user_id is not None:
+            owner |= states
+        paths = grants.get(role, ())
+        if len(paths) > MAX_LITERAL_GRANTS or not all(_PATH.match(p) for p in paths):
+            many[role] = states
+            continue
+        for path in paths:
+            at_path.setdefault(path, set()).update(states)
+    options = []
+    if everywhere:
+        options.append(Item.state.in_(sorted(everywhere)))
+
+    def grouped(by_key: dict[str, set[str]]) -> dict[tuple[str, ...], list[str]]:
+        out: dict[tuple[str, ...], list[str]] = {}
+        for key, states in sorted(by_key.items()):
+            rest = tuple(sorted(states - everywhere))
+            if rest:
+                out.setdefault(rest, []).append(key)
+        return out
+
+    for states, places in grouped(at_place).items():
+        options.append(and_(Item.state.in_(states), _at_places(places)))
+    rest = tuple(sorted(owner - everywhere))
+    if rest:
+        options.append(and_(Item.state.in_(rest), Item.owner_id == principal.user_id))
+    for states, paths in grouped(at_path).items():
+        kept = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+        options.append(and_(Item.state.in_(states),
+                            or_(*(Item.path.like(p + "%") for p in kept))))
+    for role, states in sorted(many.items()):
+        rest = tuple(sorted(states - everywhere))
+        if rest:
+            options.append(and_(Item.state.in_(rest), _granted_exists(principal, role)))
+    return or_(*options) if options else None
 
 
 def _at_places(places) -> object:
@@ -193,23 +303,14 @@ def _ancestor():
     return _ANCESTOR[0]
 
 
-def _holds(principal: Principal, role: str):
-    """SQL: the principal holds ``role`` on the row's item (globally, as owner, or locally)."""
-    options = []
-    places = {place for r, place in principal.roles if r == role}
-    if None in places:
-        return true()
-    if places:
-        options.append(_at_places(places))
-    if role == OWNER and principal.user_id is not None:
-        options.append(Item.owner_id == principal.user_id)
-    if principal.principals:
-        anc = _ancestor()
-        options.append(exists(
-            select(literal(1)).select_from(LocalRole).join(anc, anc.id == LocalRole.item_id)
-            .where(LocalRole.principal.in_(principal.principals), LocalRole.role == role,
-                   Item.path.startswith(anc.path))))
-    return or_(*options) if options else false()
+def _granted_exists(principal: Principal, role: str):
+    """SQL: ``role`` is granted to the principal on the row's item or an ancestor (asked per
+    row; used only for a user holding a role on very many items)."""
+    anc = _ancestor()
+    return exists(
+        select(literal(1)).select_from(LocalRole).join(anc, anc.id == LocalRole.item_id)
+        .where(LocalRole.principal.in_(principal.principals), LocalRole.role == role,
+               Item.path.startswith(anc.path)))
 
 
 # -- sharing -------------------------------------------------------------------------------------
@@ -247,6 +348,7 @@ def revoke(item: Item, principal: str, role: str, by) -> bool:
     db.session.delete(row)
     db.session.flush()
     record("revoke", actor=by, item=item, detail={"principal": principal, "role": role})
+    forget_principals()
     return True
 
 

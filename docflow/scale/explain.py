@@ -31,10 +31,7 @@ def statements(user) -> list[tuple[str, object]]:
         Appeal.modified_at.desc(), Appeal.id.desc()).limit(20)))
     cols = [Appeal.state, Appeal.channel, Appeal.venue_id, Appeal.body_id,
             Appeal.registration_year]
-    from sqlalchemy import tuple_
-    out.append(("search_total_and_facets", select(*cols, func.count()).select_from(Appeal)
-                .where(*conds).group_by(func.grouping_sets(*(tuple_(c) for c in cols),
-                                                           tuple_()))))
+    out.append(("search_total_and_facets", catalog.grouped_counts_statement(Appeal, conds, cols)))
     some = db.session.execute(select(Appeal.id).where(visible_filter(user, "view", "appeal"))
                               .limit(1)).scalar()
     out.append(("case_load", select(Appeal).where(Appeal.id == some,

@@ -308,9 +308,10 @@ def test_a_search_is_a_constant_number_of_statements(cat):
         db.session.commit()
         db.session.expire_all()
         seen.append(_statements(u.alice, **kw))
+    # the user's local grants (1, once per transaction: visible_filter's literal prefixes) +
     # page (1) + places of the page (1) + total (1) + one per facet (2); on PostgreSQL the
     # total and the facets are one GROUPING SETS statement
-    per_search = 3 if db.engine.dialect.name == "postgresql" else 5
+    per_search = 4 if db.engine.dialect.name == "postgresql" else 6
     assert [(n, len(sql)) for n, sql in seen] == [(3, per_search), (50, per_search)]
 
 
@@ -380,7 +381,9 @@ def test_saved_search_counters_are_one_count_each(memos, cat):
     finally:
         event.remove(db.engine, "before_cursor_execute", counter)
     assert [n for _s, n in rows] == [4, 1, 4, 1]
-    assert len(counter.sql) == 1 + 4 and all("count" in s.lower() for s in counter.sql[1:])
+    # the saved searches (1), the user's local grants (1, once per transaction), one COUNT each
+    assert len(counter.sql) == 1 + 1 + 4 and "engine_local_role" in counter.sql[1]
+    assert all("count" in s.lower() for s in counter.sql[2:])
 
 
 def test_a_saved_search_that_can_no_longer_run_shows_no_count(memos, cat):
