@@ -4,8 +4,8 @@
 changed if any is bad, running it again changes nothing) and writes its progress and its outcome
 into the job's ``result``, which the upload page shows in place (jobs/_progress.html, jobs.js).
 
-The job's result: ``progress`` {done, total} (lines), ``message`` (for people, in the uploader's
-language), and at the end ``ok``, ``errors`` (the problems, at most :data:`MAX_ERRORS` of them,
+The job's result: ``progress`` {done, total} (lines) and ``progress_text``, and at the end
+``message`` (for people, in the uploader's language), ``ok``, ``errors`` (the problems, at most :data:`MAX_ERRORS` of them,
 ``error_count`` all of them) or ``counts`` {record: {created, updated, unchanged}}, and
 ``lines`` (the problems, or one line of counts per record, for people).
 """
@@ -80,7 +80,7 @@ def latest_import(user) -> OutboxJob | None:
 def _progress(done: int, total: int) -> dict:
     done = min(done, total)
     return {"progress": {"done": done, "total": total},
-            "message": ngettext("%(done)d of %(num)d row checked.",
+            "progress_text": ngettext("%(done)d of %(num)d row checked.",
                                 "%(done)d of %(num)d rows checked.", total, done=done)}
 
 

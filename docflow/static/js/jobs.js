@@ -55,7 +55,8 @@
     }
   }
 
-  // A job may report progress {done, total}, a message and lines (texts) in its result.
+  // A job may report progress {done, total}, progress_text, a message and lines (texts) in its
+  // result.
   function renderOutcome(el, result) {
     var bar = el.querySelector(".job-bar");
     if (bar) {
@@ -65,6 +66,8 @@
         bar.value = result.progress.done || 0;
       }
     }
+    var counted = setText(el, ".job-progress-text", result.progress_text || "");
+    if (counted) { counted.hidden = !result.progress_text; }
     var message = setText(el, ".job-message", result.message || "");
     if (message) { message.hidden = !result.message; }
     var list = el.querySelector(".job-lines");
