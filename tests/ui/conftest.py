@@ -262,6 +262,7 @@ def page_catalog(ids: dict) -> list[Page]:
         Page("reference.venues", "/admin/reference/venues", "admin"),
         Page("reference.venue_edit", f"/admin/reference/venues/{ids['Venue']}/edit", "admin"),
         Page("reference.venue_new", "/admin/reference/venues/new", "admin"),
+        Page("reference.import_page", "/admin/reference/import", "admin"),
         Page("auth.change_password", "/account/password", "registrar"),
         Page("surveys.tasks", "/surveys/", "call_center"),
         Page("surveys.task", f"/surveys/tasks/{ids['survey_task']}", "call_center"),
