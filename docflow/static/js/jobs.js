@@ -34,7 +34,7 @@
         result.appendChild(link);
       }
     }
-    renderOutcome(el, job.result && typeof job.result === "object" ? job.result : {});
+    renderOutcome(el, job, job.result && typeof job.result === "object" ? job.result : {});
     var form = el.querySelector(".job-retry");
     if (job.status === "failed" && job.retry) {
       if (!form) {
@@ -57,13 +57,13 @@
 
   // A job may report progress {done, total}, progress_text, a message and lines (texts) in its
   // result.
-  function renderOutcome(el, result) {
+  function renderOutcome(el, job, result) {
     var bar = el.querySelector(".job-bar");
     if (bar) {
       bar.hidden = !result.progress;
       if (result.progress) {
         bar.max = Math.max(1, result.progress.total || 0);
-        bar.value = result.progress.done || 0;
+        bar.value = result.progress.done || (job.status === "done" ? bar.max : 0);
       }
     }
     var counted = setText(el, ".job-progress-text", result.progress_text || "");
