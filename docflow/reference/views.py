@@ -79,8 +79,7 @@ def listing(model, args) -> dict:
                                       .order_by(*order_by(sort, columns, model.id))).scalars())
     return {"records": records, "sort": sort, "q": (args.get("q") or "")[:100],
             "status": args.get("status", "") if args.get("status") in STATUSES else "",
-            "args": list_args(args, drop=("page", "sort", "dir", "lang")),
-            "sortable": set(columns)}
+            "args": list_args(args, drop=("page", "sort", "dir", "lang"))}
 
 
 def _save(form, save, values: dict, record=None):
