@@ -26,6 +26,7 @@ from ..engine.content import Item
 from ..engine.core import current_engine
 from ..extensions import db
 from ..reference.models import Body, Venue
+from ..sorting import Sort, SortError, parse_sort
 from .intake import CHANNEL_LABELS
 from .models import Appeal
 from .queries import overdue_clause
@@ -60,21 +61,24 @@ FILTERS = {
     else (Appeal.responsible_id != user.id),
 }
 FILTER_TITLES = {"overdue": _l("Reply overdue"), "mine": _l("Assigned to me")}
+#: Sort keys of the appeal (besides the catalog's modified, created and title); a whitelist.
 SORTS = {"registered": Appeal.registered_on, "due": Appeal.reply_due,
-         "number": Appeal.registration_number}
+         "number": Appeal.registration_number, "applicant": Appeal.last_name,
+         "state": Item.state}
 SORT_TITLES = {"-modified": _l("Recently changed"), "-registered": _l("Newest registrations"),
                "registered": _l("Oldest registrations"), "due": _l("Reply due first"),
                "number": _l("Registration number")}
+DEFAULT_SORT = "-modified"
 
-#: The result table: (header, the cell's text); the first cell links to the appeal.
+#: The result table: (header, the cell's text, its sort key); the first cell links to the appeal.
 COLUMNS = [
-    (_l("Number"), lambda a: a.registration_number),
-    (_l("Applicant"), lambda a: a.applicant_name),
-    (_l("Subject"), lambda a: a.subject),
+    (_l("Number"), lambda a: a.registration_number, "number"),
+    (_l("Applicant"), lambda a: a.applicant_name, "applicant"),
+    (_l("Subject"), lambda a: a.subject, "title"),
     (_l("State"), lambda a: _(current_engine().workflow_for(a).states[a.state].title)
-     if a.state in current_engine().workflow_for(a).states else a.state),
-    (_l("Registered on"), lambda a: format_date(a.registered_on)),
-    (_l("Reply due"), lambda a: format_date(a.reply_due)),
+     if a.state in current_engine().workflow_for(a).states else a.state, "state"),
+    (_l("Registered on"), lambda a: format_date(a.registered_on), "registered"),
+    (_l("Reply due"), lambda a: format_date(a.reply_due), "due"),
 ]
 
 bp = Blueprint("search", __name__)
@@ -144,16 +148,21 @@ def search():
     query = query_from_args(request.args)
     page = request.args.get("page") or "1"
     error = None
+    sort = Sort(DEFAULT_SORT.removeprefix("-"), True)
     try:
+        sort = parse_sort(request.args, catalog.registration(TYPE).sorts, DEFAULT_SORT,
+                          strict=True)
         result = catalog.search(current_user, type=TYPE, facets=list(FACETS),
                                 page=page, per_page=PER_PAGE, **query)
-    except CatalogError as exc:
+    except (CatalogError, SortError) as exc:
         error = str(exc)
         result = SearchResult([], 0, {}, 1, PER_PAGE)
     args = query_args(**query)
+    other_args = {k: v for k, v in args.items() if k != "sort"}
     return render_template(
         "engine/search.html", title=_("Search appeals"), result=result, error=error,
         q=query["q"], sort=query["sort"], chosen=query["filters"], args=args,
+        sorted_by=sort, other_args=other_args,
         facet_titles=FACET_TITLES, labels=facet_labels(result, str(get_locale())),
         filter_titles=FILTER_TITLES, sort_titles=SORT_TITLES,
         form=SaveSearchForm(), columns=COLUMNS,

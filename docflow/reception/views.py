@@ -19,6 +19,7 @@ from ..engine.security import visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
 from ..reference.models import Body, Official, Venue
+from ..sorting import list_args, order_by, parse_sort
 from .assignment import AssignmentError, reassign
 from .forms import IntakeForm, ReassignForm
 from .intake import IntakeSchema
@@ -220,25 +221,27 @@ def worklist_batch():
     return redirect(url_for(".worklist"), 303)
 
 
+#: The worklist's sort keys (a whitelist, docflow/sorting.py); the id breaks ties.
 SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
-         "number": Appeal.registration_number}
+         "number": Appeal.registration_number,
+         "applicant": (Appeal.last_name, Appeal.first_name, Appeal.patronymic),
+         "subject": Appeal.subject, "state": Appeal.state}
 
 
 def worklist_listing(user, args):
     """The worklist's rows from its URL arguments, for the page and its export (one place).
 
     Returns ``(base, filters, show, sort, ordered)``: ``base`` the user's open appeals in the
-    chosen scope (the counters count it), ``filters`` the counters' clauses, ``ordered`` the
-    rows shown (``base``, the chosen counter's filter, the order), without paging.
+    chosen scope (the counters count it), ``filters`` the counters' clauses, ``sort`` the chosen
+    :class:`~docflow.sorting.Sort`, ``ordered`` the rows shown (``base``, the chosen counter's
+    filter, the order), without paging.
     """
     mine, filters = worklist_query(user, args.get("scope", "mine"), date.today(),
                                    SOON_WORKING_DAYS)
     view = args.get("show", "all")
     ordered = mine.where(filters[view]) if view in filters else mine
-    sort = args.get("sort", "due")
-    column = SORTS.get(sort, Appeal.reply_due)
-    ordered = ordered.order_by(column.desc() if args.get("dir") == "desc" else column,
-                               Appeal.id)
+    sort = parse_sort(args, SORTS, "due")
+    ordered = ordered.order_by(*order_by(sort, SORTS, Appeal.id))
     return mine, filters, view, sort, ordered
 
 
@@ -252,4 +255,5 @@ def worklist():
     page = max(1, request.args.get("page", 1, type=int))
     rows = db.session.execute(ordered.limit(50).offset((page - 1) * 50)).scalars().all()
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
-                           sort=sort, page=page, due_in=due_in)
+                           sort=sort, page=page, due_in=due_in,
+                           args=list_args(request.args, drop=("page", "sort", "dir")))

@@ -21,3 +21,4 @@ bp.add_url_rule("/officials", view_func=views.officials)
 bp.add_url_rule("/officials/new", view_func=views.official_new, methods=GET_POST)
 bp.add_url_rule("/officials/<int:official_id>/edit", view_func=views.official_edit,
                 methods=GET_POST)
+bp.add_url_rule("/import", view_func=views.import_page, methods=GET_POST)

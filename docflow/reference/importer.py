@@ -36,6 +36,7 @@ RECORD_COLUMNS = {
 }
 COLUMNS = ["record"] + list(dict.fromkeys(
     name.rstrip("*") for columns in RECORD_COLUMNS.values() for name in columns))
+PROGRESS_EVERY = 100  # lines between two progress reports of read_rows
 TRUE = {"", "1", "true", "yes", "y"}
 FALSE = {"0", "false", "no", "n"}
 
@@ -159,8 +160,10 @@ def _check_row(row: Row, bodies_in_file: set[str], report: ImportReport) -> None
             problem("body", message)
 
 
-def read_rows(text: str, report: ImportReport) -> list[Row]:
-    """Parse and check every row of the CSV text; problems go to ``report.errors``."""
+def read_rows(text: str, report: ImportReport, progress=None) -> list[Row]:
+    """Parse and check every row of the CSV text; problems go to ``report.errors``.
+    ``progress(line)``, if given, is called with the line reached every :data:`PROGRESS_EVERY`
+    lines (the web import shows it while it runs)."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -183,6 +186,8 @@ def read_rows(text: str, report: ImportReport) -> list[Row]:
     try:
         for cells in reader:
             line, end_of_previous = end_of_previous + 1, reader.line_num
+            if progress is not None and line % PROGRESS_EVERY == 0:
+                progress(line)
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) > len(header):
@@ -229,10 +234,11 @@ def apply_rows(rows: list[Row], report: ImportReport) -> None:
                 report.counts[record]["unchanged"] += 1
 
 
-def import_text(text: str) -> ImportReport:
-    """Check every row; apply them only when all are good. Flushes, never commits."""
+def import_text(text: str, progress=None) -> ImportReport:
+    """Check every row; apply them only when all are good. Flushes, never commits.
+    ``progress``: see :func:`read_rows`."""
     report = ImportReport()
-    rows = read_rows(text, report)
+    rows = read_rows(text, report, progress)
     if report.ok:
         apply_rows(rows, report)
     return report

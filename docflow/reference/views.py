@@ -3,37 +3,83 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..sorting import list_args, order_by, parse_sort
+from . import upload
 from .access import admin_required
 from .forms import BODY_KINDS, RANKS, VENUE_KINDS, BodyForm, DivisionForm, OfficialForm, VenueForm
 from .models import Body, Division, Official, Venue
 from .operations import ReferenceDataError, save_body, save_division, save_official, save_venue
-
-SORTS = ("code", "name")
 
 
 def _lang() -> str:
     return "kk" if str(get_locale()) == "kk" else "ru"
 
 
-def _sorted(model, sort: str) -> list:
-    """All records, by code or by their name in the user's language."""
+def _body_code(model):
+    return db.select(Body.code).where(Body.id == model.body_id).scalar_subquery()
+
+
+def sort_columns(model) -> dict:
+    """The sort keys of a reference list (a whitelist, see docflow/sorting.py): names in the
+    user's language; the id breaks ties."""
     lang = _lang()
-    if sort != "name":
-        order = [model.code]
-    elif model is Official:
-        order = [getattr(Official, f"last_name_{lang}"), getattr(Official, f"first_name_{lang}"),
-                 Official.code]
+    if model is Official:
+        name = [getattr(Official, f"last_name_{lang}"), getattr(Official, f"first_name_{lang}")]
     else:
-        order = [getattr(model, f"name_{lang}"), model.code]
-    return list(db.session.execute(db.select(model).order_by(*order)).scalars())
+        name = getattr(model, f"name_{lang}")
+    columns = {"code": model.code, "name": name, "status": model.active}
+    if model is Body:
+        columns |= {"kind": Body.kind, "bin": Body.bin,
+                    "divisions": db.select(db.func.count(Division.id))
+                    .where(Division.body_id == Body.id).scalar_subquery()}
+    elif model is Venue:
+        columns |= {"kind": Venue.kind, "body": _body_code(Venue), "hours": Venue.opens}
+    else:
+        columns |= {"position": getattr(Official, f"position_{lang}"), "rank": Official.rank,
+                    "body": _body_code(Official)}
+    return columns
 
 
-def _sort_arg() -> str:
-    sort = request.args.get("sort", "code")
-    return sort if sort in SORTS else "code"
+#: Filters of the reference lists from the URL: q (words in the code or the name), status.
+STATUSES = ("active", "inactive")
+
+
+def _conditions(model, args) -> list:
+    conds = []
+    status = args.get("status", "")
+    if status in STATUSES:
+        conds.append(model.active.is_(status == "active"))
+    words = (args.get("q") or "").strip()[:100]
+    if words:
+        if model is Official:
+            fields = [Official.code, Official.last_name_kk, Official.last_name_ru,
+                      Official.first_name_kk, Official.first_name_ru]
+        else:
+            fields = [model.code, model.name_kk, model.name_ru]
+        pattern = f"%{words.replace(chr(92), '').replace('%', '').replace('_', '')}%"
+        conds.append(db.or_(*(f.ilike(pattern) for f in fields),  # ilike: ASCII on SQLite
+                            *(f.like(pattern) for f in fields)))
+    return conds
+
+
+def listing(model, args) -> dict:
+    """One reference list: its records filtered and sorted on the server, the total of records
+    the filters find, the sort and the arguments links keep."""
+    columns = sort_columns(model)
+    sort = parse_sort(args, columns, "code")
+    conds = _conditions(model, args)
+    records = list(db.session.execute(db.select(model).where(*conds)
+                                      .order_by(*order_by(sort, columns, model.id))).scalars())
+    return {"records": records, "sort": sort, "q": (args.get("q") or "")[:100],
+            "status": args.get("status", "") if args.get("status") in STATUSES else "",
+            "args": list_args(args, drop=("page", "sort", "dir", "lang"))}
 
 
 def _save(form, save, values: dict, record=None):
@@ -69,9 +115,8 @@ def index():
 
 @admin_required
 def bodies():
-    sort = _sort_arg()
-    return render_template("reference/bodies.html", records=_sorted(Body, sort), sort=sort,
-                           kinds=BODY_KINDS)
+    return render_template("reference/bodies.html", kinds=BODY_KINDS,
+                           **listing(Body, request.args))
 
 
 @admin_required
@@ -131,9 +176,8 @@ def division_edit(division_id: int):
 
 @admin_required
 def venues():
-    sort = _sort_arg()
-    return render_template("reference/venues.html", records=_sorted(Venue, sort), sort=sort,
-                           kinds=VENUE_KINDS)
+    return render_template("reference/venues.html", kinds=VENUE_KINDS,
+                           **listing(Venue, request.args))
 
 
 @admin_required
@@ -159,9 +203,8 @@ def venue_edit(venue_id: int):
 
 @admin_required
 def officials():
-    sort = _sort_arg()
-    return render_template("reference/officials.html", records=_sorted(Official, sort),
-                           sort=sort, ranks=RANKS)
+    return render_template("reference/officials.html", ranks=RANKS,
+                           **listing(Official, request.args))
 
 
 @admin_required
@@ -182,3 +225,35 @@ def official_edit(official_id: int):
         return redirect(url_for(".officials"))
     return _form_page(form, _("Edit official %(code)s", code=record.code),
                       url_for(".officials"))
+
+
+# Import from a CSV file, as a background job
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file (UTF-8)"),
+                     validators=[FileRequired(message=_l("Choose the CSV file to import."))])
+
+
+@admin_required
+def import_page():
+    """Upload a CSV file: it is checked and imported by a background job whose progress and
+    outcome (the bad rows with their lines, or the counts) show here, updated in place."""
+    form = ImportForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            storage = form.file.data
+            data = storage.read(upload.max_bytes() + 1)
+            try:
+                text = upload.check_csv(storage.filename, data)
+            except upload.UploadRefused as exc:
+                form.file.errors = [*form.file.errors, str(exc)]
+            else:
+                upload.start_import(text, current_user, str(get_locale()))
+                db.session.commit()
+                flash(_("The file was received; it is being checked and imported."), "success")
+                return redirect(url_for(".import_page"), 303)
+    return render_template("reference/import.html", form=form,
+                           job=upload.latest_import(current_user),
+                           limit=upload.max_bytes() // (1024 * 1024)), status

@@ -20,6 +20,7 @@ from ..engine.files import EngineFile, FileVersion, read_version
 from ..engine.security import can, visible_filter
 from ..extensions import db
 from ..reference.models import Body, Venue
+from ..sorting import order_by, parse_sort
 from . import figures, quarterly
 from .charts import charts, sections
 from .models import QuarterlyReport
@@ -185,20 +186,35 @@ def _load(report_id: int) -> QuarterlyReport:
     return report
 
 
+def _code(model, column):
+    return db.select(model.code).where(model.id == column).scalar_subquery()
+
+
+#: The report list's sort keys (a whitelist, docflow/sorting.py); the id breaks ties.
+REPORT_SORTS = {"quarter": (QuarterlyReport.year, QuarterlyReport.quarter),
+                "venue": _code(Venue, QuarterlyReport.venue_id),
+                "body": _code(Body, QuarterlyReport.body_id),
+                "status": QuarterlyReport.state, "submitted": QuarterlyReport.submitted_at,
+                "acknowledged": QuarterlyReport.acknowledged_at}
+
+
 @login_required
 def reports():
     if not current_user.has_role(*STAT_ROLES):
         abort(403)
+    sort = parse_sort(request.args, REPORT_SORTS, "-quarter")
+    visible = visible_filter(current_user, "view", "quarterly_report")
     rows = db.session.execute(
-        db.select(QuarterlyReport).where(visible_filter(current_user, "view",
-                                                        "quarterly_report"))
-        .order_by(QuarterlyReport.year.desc(), QuarterlyReport.quarter.desc(),
-                  QuarterlyReport.venue_id, QuarterlyReport.body_id).limit(500)).scalars().all()
+        db.select(QuarterlyReport).where(visible)
+        .order_by(*order_by(sort, REPORT_SORTS, QuarterlyReport.id)).limit(500)).scalars().all()
+    total = db.session.scalar(db.select(db.func.count()).select_from(QuarterlyReport)
+                              .where(visible))
     allowed = allowed_for(current_user, BUILD_ROLES)
     venues, bodies = _choices(allowed) if current_user.has_role(*BUILD_ROLES) else ([], [])
     today = date.today()
     late = quarterly.late_reports(today, *_scope_ids(allowed_for(current_user)))
     return render_template("reports/reports.html", rows=rows, venues=venues, bodies=bodies,
+                           sort=sort, args={}, total=total,
                            may_build=current_user.has_role(*BUILD_ROLES), errors={},
                            form={}, late=late, due_date=quarterly.due_date,
                            venue_names=figures.names("venue", {x["venue_id"] for x in late}),

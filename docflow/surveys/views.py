@@ -22,11 +22,12 @@ from ..exports import export_response
 from ..exports.views import streamed
 from ..extensions import db
 from ..reference.models import Venue
+from ..sorting import parse_sort
 from .forms import CATEGORY_LABELS, OUTCOME_LABELS, OutcomeForm, RoundForm
 from .models import SurveyRound, SurveyTask
 from .operations import SurveyError, record_outcome, start_round
 from .policy import may_see_rounds, may_start_round
-from .queries import tasks_query
+from .queries import SORTS, tasks_query
 from .sampling import quarter_bounds
 from .script import call_script
 
@@ -58,6 +59,7 @@ def tasks():
         .group_by(SurveyTask.state)).all())
     args = {k: v for k, v in request.args.items() if k in ("show", "round")}
     return render_template("surveys/tasks.html", rows=rows, show=show, counts=counts,
+                           sort=parse_sort(request.args, SORTS, "served"),
                            page=page, args=args, outcomes=OUTCOME_LABELS,
                            categories=CATEGORY_LABELS,
                            may_see_rounds=may_see_rounds(current_user))

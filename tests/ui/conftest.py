@@ -129,6 +129,13 @@ def build_scenario() -> dict:
     entry = schedule_ops.add_entry(schedule, admin, EntryData(
         official, _working_days(month)[2], time(10), time(12), 30, 4))
     db.session.commit()
+    # a finished reference-data import of the admin's (a file of no rows: the demo data stays
+    # as it is), so the import page shows a job's progress and outcome
+    from docflow.jobs import run_job
+    from docflow.reference import upload
+    no_rows = upload.start_import("record,code\n", admin, "ru")
+    db.session.commit()
+    assert run_job(no_rows.id) == "done"
     first = {m.__name__: db.session.execute(db.select(m.id).order_by(m.id)).scalars().first()
              for m in (Body, Division, Official, Venue)}
     return {"appeal": appeal.id, "uid": appeal.uid, "request": req.id,
@@ -262,6 +269,7 @@ def page_catalog(ids: dict) -> list[Page]:
         Page("reference.venues", "/admin/reference/venues", "admin"),
         Page("reference.venue_edit", f"/admin/reference/venues/{ids['Venue']}/edit", "admin"),
         Page("reference.venue_new", "/admin/reference/venues/new", "admin"),
+        Page("reference.import_page", "/admin/reference/import", "admin"),
         Page("auth.change_password", "/account/password", "registrar"),
         Page("surveys.tasks", "/surveys/", "call_center"),
         Page("surveys.task", f"/surveys/tasks/{ids['survey_task']}", "call_center"),

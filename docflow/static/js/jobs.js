@@ -34,6 +34,7 @@
         result.appendChild(link);
       }
     }
+    renderOutcome(el, job, job.result && typeof job.result === "object" ? job.result : {});
     var form = el.querySelector(".job-retry");
     if (job.status === "failed" && job.retry) {
       if (!form) {
@@ -51,6 +52,36 @@
       form.onsubmit = function (event) { event.preventDefault(); retry(el, form); };
     } else if (form) {
       form.remove();
+    }
+  }
+
+  // A job may report progress {done, total}, progress_text, a message and lines (texts) in its
+  // result.
+  function renderOutcome(el, job, result) {
+    var bar = el.querySelector(".job-bar");
+    if (bar) {
+      bar.hidden = !result.progress;
+      if (result.progress) {
+        bar.max = Math.max(1, result.progress.total || 0);
+        bar.value = result.progress.done || (job.status === "done" ? bar.max : 0);
+      }
+    }
+    var counted = setText(el, ".job-progress-text", result.progress_text || "");
+    if (counted) { counted.hidden = !result.progress_text; }
+    var message = setText(el, ".job-message", result.message || "");
+    if (message) { message.hidden = !result.message; }
+    var list = el.querySelector(".job-lines");
+    if (list) {
+      var lines = Array.isArray(result.lines) ? result.lines : [];
+      if (list.children.length !== lines.length) {
+        list.textContent = "";
+        lines.forEach(function (line) {
+          var item = document.createElement("li");
+          item.textContent = line;
+          list.appendChild(item);
+        });
+      }
+      list.hidden = !lines.length;
     }
   }
 
