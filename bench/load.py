@@ -170,6 +170,8 @@ def run(url: str, users: int, seconds: float, settle: float) -> dict:
     runner.quit()
     total = environment.stats.total
     for name, entry in sorted(environment.stats.entries.items()):
+        if not entry.num_requests:  # the sign-in entries, reset with the ramp-up
+            continue
         print(f"{name[1]:5} {name[0]:32} n={entry.num_requests:6} fail={entry.num_failures:4} "
               f"p50={entry.get_response_time_percentile(0.5):7.0f} ms "
               f"p95={entry.get_response_time_percentile(0.95):7.0f} ms")
