@@ -59,7 +59,11 @@ class Config:
     # Hardening (issue 10): cookies, idle sign-out, sign-in throttling and lockout, headers.
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    # Sign-in attempts on one login from one address, and from one address whatever the login
+    # (an office behind one NAT address signs many employees in at once): docflow/auth/limits.py
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
+                                              "100 per minute; 1000 per hour")
     LOGIN_LOCKOUT_ATTEMPTS = int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -115,6 +119,7 @@ class TestConfig(Config):
     # Suites share one app (and one limiter) across many sign-ins from 127.0.0.1; the tests of
     # the limit itself set their own (tests/security).
     LOGIN_RATE_LIMIT = "1000 per minute"
+    LOGIN_ADDRESS_RATE_LIMIT = "1000 per minute"
 
 
 def config_for_env() -> type[Config]:

@@ -27,26 +27,39 @@ def flask(env: dict, *args: str) -> str:
     return result.stdout
 
 
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
 @contextmanager
-def production_stack(workers: int = 4, threads: int = 4):
-    """PostgreSQL + Redis + a migrated, demo-loaded database + gunicorn; yields (url, env)."""
+def production_stack(workers: int = 4, threads: int = 4, prepare=None, conf: bool = False):
+    """PostgreSQL + Redis + a migrated, demo-loaded database + gunicorn; yields (url, env).
+
+    gunicorn runs ``workers`` processes of ``threads`` threads; with ``conf`` also the rest of
+    the production settings of deploy/gunicorn.conf.py (preloaded app, keep-alive). ``prepare(env)`` runs after
+    the demo data is loaded, before gunicorn starts."""
     pg, redis = PostgresServer().start(), RedisServer().start()
     proc = None
     try:
-        env = production_env(pg, redis)
+        env = production_env(pg, redis, BENCH_POSTGRES_DATA=pg.data)
         flask(env, "db", "upgrade")
         flask(env, "demo", "load")
+        if prepare is not None:
+            prepare(env)
         port = free_port()
         proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads",
-             str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+            [str(BIN / "gunicorn"), *(["-c", str(GUNICORN_CONF)] if conf else ["-k", "gthread"]),
+             "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
              "docflow:create_app()"], cwd=ROOT, env=env)
         wait_for_port(port, timeout=60)
         time.sleep(0.5)
         yield f"http://127.0.0.1:{port}", env
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(20)
+            proc.terminate()  # graceful: in-flight requests finish (graceful_timeout)
+            try:
+                proc.wait(40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         redis.close()
         pg.stop()

@@ -9,7 +9,15 @@ __all__ = ["ApiToken", "RoleAssignment", "User", "init_app"]
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """Every signed-in request: the user, their roles and where they hold them (the header shows
+    the venue or body) in one statement instead of three."""
+    if not user_id.isdigit():
+        return None
+    return db.session.execute(
+        db.select(User).where(User.id == int(user_id)).options(
+            db.joinedload(User.roles).joinedload(RoleAssignment.venue),
+            db.joinedload(User.roles).joinedload(RoleAssignment.body))
+    ).unique().scalar_one_or_none()
 
 
 def init_app(app) -> None:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..engine.audit import audit_sign_in
 from ..extensions import db
 from .forms import LoginForm, PasswordForm
-from .limits import limiter, login_limit
+from .limits import address_limit, limiter, login_and_address, login_limit
 from .models import User
 from .operations import UserError, is_locked, set_password, sign_in_failed, sign_in_succeeded
 from .sessions import mark_active
@@ -31,10 +31,14 @@ def _refused_message() -> str:
         m=current_app.config["LOGIN_LOCKOUT_MINUTES"])))
 
 
+def _too_many() -> str:
+    return _("Too many sign-in attempts from this address. Wait a minute and try again.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"],
-               error_message=lambda: _("Too many sign-in attempts from this address. "
-                                       "Wait a minute and try again."))
+@limiter.limit(login_limit, key_func=login_and_address, methods=["POST"],
+               error_message=_too_many)
+@limiter.limit(address_limit, methods=["POST"], error_message=_too_many)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

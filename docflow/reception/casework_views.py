@@ -200,11 +200,34 @@ def appeal_sections(appeal: Appeal) -> dict:
         "late": replies.is_late(appeal),
         "reply": replies.current_reply(appeal),
         "brief_due": briefs.brief_due(appeal),
-        "forms": {"material": MaterialRequestForm(prefix="m"), "share": ShareForm(prefix="s"),
-                  "invite": InviteForm(prefix="i"), "helper": HelperFileForm(prefix="h"),
-                  "send": SendForm(prefix="r"), "held": HeldForm(prefix="held"),
-                  "deadline": DeadlineForm(prefix="d"), "move": _move_form(appeal)},
+        "forms": _Forms({"material": lambda: MaterialRequestForm(prefix="m"),
+                         "share": lambda: ShareForm(prefix="s"),
+                         "invite": lambda: InviteForm(prefix="i"),
+                         "helper": lambda: HelperFileForm(prefix="h"),
+                         "send": lambda: SendForm(prefix="r"),
+                         "held": lambda: HeldForm(prefix="held"),
+                         "deadline": lambda: DeadlineForm(prefix="d"),
+                         "move": lambda: _move_form(appeal)}),
     }
+
+
+class _Forms:
+    """The section's forms, each built when the page first shows it (``cw.forms.share``): a
+    user sees two or three of the eight, and building a form (and the move form's choice of
+    schedule entries) costs more than rendering it."""
+
+    def __init__(self, factories: dict):
+        self._factories = factories
+
+    def __getattr__(self, name: str):
+        try:
+            factory = self._factories[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        form = self.__dict__[name] = factory()
+        return form
+
+    __getitem__ = __getattr__
 
 
 def _move_form(appeal: Appeal) -> MoveForm:

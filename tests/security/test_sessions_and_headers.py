@@ -155,13 +155,15 @@ def test_idle_timeout_is_configurable_and_leaves_api_tokens_alone(app, client, m
 
 def test_default_limits():
     assert config.Config.LOGIN_RATE_LIMIT == "20 per minute; 200 per hour"
+    assert config.Config.LOGIN_ADDRESS_RATE_LIMIT == "100 per minute; 1000 per hour"
     assert config.Config.SESSION_IDLE_MINUTES == 30
     assert (config.Config.LOGIN_LOCKOUT_ATTEMPTS, config.Config.LOGIN_LOCKOUT_MINUTES) == (5, 15)
     assert config.ProductionConfig.RATELIMIT_STORAGE_URI.startswith(("redis://", "memory://"))
 
 
 def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
-    app = create_app(_config(tmp_path, LOGIN_RATE_LIMIT="3 per minute",
+    """Whatever the logins, one address gets LOGIN_ADDRESS_RATE_LIMIT attempts."""
+    app = create_app(_config(tmp_path, LOGIN_ADDRESS_RATE_LIMIT="3 per minute",
                              LOGIN_LOCKOUT_ATTEMPTS=100))
     with app.app_context():
         db.create_all()
@@ -172,6 +174,23 @@ def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
         assert "Too many sign-in attempts" in blocked.get_data(True)
         assert "Retry-After" in blocked.headers
         assert client.get("/login").status_code == 200  # only POSTs count
+        db.engine.dispose()
+
+
+def test_sign_in_attempts_are_rate_limited_per_login_and_address(tmp_path):
+    """One login hammered from an address is refused; colleagues at that address still sign in."""
+    app = create_app(_config(tmp_path, LOGIN_RATE_LIMIT="3 per minute",
+                             LOGIN_ADDRESS_RATE_LIMIT="100 per minute",
+                             LOGIN_LOCKOUT_ATTEMPTS=100))
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        codes = [sign_in(client, "Nobody", "whatever-pass-1").status_code for _ in range(3)]
+        codes.append(sign_in(client, " nobody ", "whatever-pass-1").status_code)
+        assert codes == [200, 200, 200, 429]  # the login as typed, trimmed and case-folded
+        others = [sign_in(client, f"colleague{i}", "whatever-pass-1").status_code
+                  for i in range(5)]
+        assert others == [200] * 5
         db.engine.dispose()
 
 
