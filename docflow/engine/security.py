@@ -372,7 +372,6 @@ def revoke(item: Item, principal: str, role: str, by) -> bool:
         return False
     db.session.delete(row)
     db.session.flush()
-    forget_principals()
     record("revoke", actor=by, item=item, detail={"principal": principal, "role": role})
     forget_principals()
     return True
