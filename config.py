@@ -115,6 +115,8 @@ class TestConfig(Config):
     # Suites share one app (and one limiter) across many sign-ins from 127.0.0.1; the tests of
     # the limit itself set their own (tests/security).
     LOGIN_RATE_LIMIT = "1000 per minute"
+    # API bearer tokens are checked on every call in tests (tests/api test the 1 s cache itself).
+    API_TOKEN_CACHE_SECONDS = 0
 
 
 def config_for_env() -> type[Config]:
