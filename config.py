@@ -31,6 +31,8 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'docflow.sqlite3'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # API bearer tokens: a checked token is trusted this long (a revocation takes effect within it)
+    API_TOKEN_CACHE_SECONDS = 1.0
     BLOB_STORE = os.environ.get("BLOB_STORE", str(INSTANCE_DIR / "blobs"))
     # Jobs: "embedded" runs them from the database outbox in a thread of the app process;
     # "rq" dispatches them to Redis for `rq worker` processes.

@@ -186,7 +186,7 @@ def visible_appeal(appeal_id: int) -> Appeal:
 class Appeals(MethodView):
     decorators = [token_required]
 
-    @blp.arguments(IntakeSchema)
+    @blp.arguments(IntakeSchema())  # one instance: no deep copy of its fields per request
     @blp.response(201, AppealSchema)
     @blp.alt_response(200, schema=AppealSchema, description="A repeat of an external_id")
     def post(self, data):
