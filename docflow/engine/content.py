@@ -286,7 +286,7 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
         params.update({f"p_{n}": p for n, p in enumerate(place_rows)})
         for n, (_t, row, _key) in enumerate(rows):
             params.update({f"x{n}_{k}": v for k, v in row.items()})
-        item_id, path = session.execute(stmt, params).one()
+        item_id, path = session.connection().execute(stmt, params).one()
     else:
         table = Item.__table__
         next_id = select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery()

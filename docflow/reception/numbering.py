@@ -28,7 +28,7 @@ def next_number(scope: str, year: int) -> int:
     ones increment it; either way the row stays locked until the transaction ends.
     """
     stmt = _upsert(db.session.get_bind().dialect.name)
-    return db.session.execute(stmt, {"scope": scope, "year": year}).scalar_one()
+    return db.session.connection().execute(stmt, {"scope": scope, "year": year}).scalar_one()
 
 
 @cache

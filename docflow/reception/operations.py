@@ -279,7 +279,8 @@ def lean_references(data: dict) -> tuple[RefRow | None, RefRow | None, RefRow | 
         params["official"] = official
     if check_existing:
         params.update(channel=channel, external_id=external_id)
-    row = db.session.execute(_lean_references_stmt(bool(official), check_existing), params).one()
+    row = db.session.connection().execute(
+        _lean_references_stmt(bool(official), check_existing), params).one()
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
      existing) = row
     venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
