@@ -31,6 +31,8 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'docflow.sqlite3'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # API bearer tokens: a checked token is trusted this long (a revocation takes effect within it)
+    API_TOKEN_CACHE_SECONDS = 1.0
     BLOB_STORE = os.environ.get("BLOB_STORE", str(INSTANCE_DIR / "blobs"))
     # Jobs: "embedded" runs them from the database outbox in a thread of the app process;
     # "rq" dispatches them to Redis for `rq worker` processes.
@@ -120,6 +122,8 @@ class TestConfig(Config):
     # the limit itself set their own (tests/security).
     LOGIN_RATE_LIMIT = "1000 per minute"
     LOGIN_ADDRESS_RATE_LIMIT = "1000 per minute"
+    # API bearer tokens are checked on every call in tests (tests/api test the 1 s cache itself).
+    API_TOKEN_CACHE_SECONDS = 0
 
 
 def config_for_env() -> type[Config]:

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..reception import briefs, replies
 from ..reception.intake import CHANNELS, IntakeSchema
 from ..reception.models import Appeal
-from ..reception.operations import IntakeError, redirect, register_or_find
+from ..reception.operations import IntakeError, redirect, register_or_find_lean
 from ..reception.policy import may_register
 from ..reception.queries import deadlines, late_reply_clause, overdue_clause
 from ..reception.receptions import (
@@ -186,13 +186,13 @@ def visible_appeal(appeal_id: int) -> Appeal:
 class Appeals(MethodView):
     decorators = [token_required]
 
-    @blp.arguments(IntakeSchema)
+    @blp.arguments(IntakeSchema())  # one instance: no deep copy of its fields per request
     @blp.response(201, AppealSchema)
     @blp.alt_response(200, schema=AppealSchema, description="A repeat of an external_id")
     def post(self, data):
         """Register an appeal (R4, R25). Idempotent on channel + external_id."""
         try:
-            result = register_or_find(data, g.api_user, db.session.commit, _may_register)
+            result = register_or_find_lean(data, g.api_user, db.session.commit, _may_register)
         except IntakeError as exc:
             db.session.rollback()
             invalid(exc.errors)

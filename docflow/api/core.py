@@ -1,15 +1,18 @@
 """The API v1 object, its authentication and its problem+json errors (DESIGN §5, contract)."""
 import http
+import time
 from functools import wraps
 
 import marshmallow as ma
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import Api
 from flask_smorest import abort as smorest_abort
 from flask_smorest.utils import prepare_response
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..auth.models import ApiToken
+from ..auth.models import ApiToken, RoleAssignment, User
 from ..errors import flatten_errors  # noqa: F401  (re-exported for the API modules)
 
 PREFIX = "/api/v1"
@@ -56,13 +59,71 @@ def invalid(errors: dict[str, list[str]], detail: str | None = None):
     smorest_abort(422, errors=errors, message=detail or _("The request has invalid fields."))
 
 
+#: How long a checked token is trusted without asking the database (config
+#: API_TOKEN_CACHE_SECONDS): a revoked token, a deactivated user or a changed role takes effect
+#: within this time in every worker. Per process; only valid tokens are kept.
+TOKEN_CACHE_SECONDS = 1.0
+_token_cache: dict[str, tuple[float, tuple]] = {}
+_TOKEN_CACHE_MAX = 1000
+
+
+def _snapshot(user: User) -> tuple:
+    """The user's and its roles' column values: what a later request rebuilds the user from."""
+    return ({c.key: getattr(user, c.key) for c in User.__table__.columns},
+            [{c.key: getattr(r, c.key) for c in RoleAssignment.__table__.columns}
+             for r in user.roles])
+
+
+def _rebuild(snapshot: tuple) -> User:
+    """A User (with its roles) in this request's session, from a snapshot: no SQL. The object
+    is the session's own, as if just loaded (one already in the session is used instead)."""
+    from ..extensions import db
+
+    columns, role_rows = snapshot
+    session = db.session()
+    known = session.identity_map.get(session.identity_key(User, columns["id"]))
+    if known is not None:
+        return known
+    user = User(**columns)
+    make_transient_to_detached(user)
+    roles = []
+    for row in role_rows:
+        role = RoleAssignment(**row)
+        make_transient_to_detached(role)
+        set_committed_value(role, "user", user)
+        roles.append(role)
+    set_committed_value(user, "roles", roles)
+    session.add(user)
+    return user
+
+
+def find_token_user(token: str) -> User | None:
+    """The active user of a valid bearer token, trusted for TOKEN_CACHE_SECONDS once checked."""
+    ttl = current_app.config.get("API_TOKEN_CACHE_SECONDS", TOKEN_CACHE_SECONDS)
+    if not ttl:
+        return ApiToken.find_user(token)
+    now = time.monotonic()
+    key = ApiToken.digest(token)
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > now:
+        return _rebuild(cached[1])
+    user = ApiToken.find_user(token)
+    if user is None:
+        _token_cache.pop(key, None)
+        return None
+    if len(_token_cache) >= _TOKEN_CACHE_MAX:
+        _token_cache.clear()
+    _token_cache[key] = (now + ttl, _snapshot(user))
+    return user
+
+
 def token_required(view):
     """Bearer-token authentication: the API never uses the session cookie, so no CSRF."""
     @wraps(view)
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        user = ApiToken.find_user(token.strip()) if scheme.lower() == "bearer" and token else None
+        user = find_token_user(token.strip()) if scheme.lower() == "bearer" and token else None
         if user is None:
             smorest_abort(401, message=_("A valid bearer token is required."),
                           headers={"WWW-Authenticate": 'Bearer realm="docflow"'})

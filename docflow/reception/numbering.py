@@ -28,17 +28,17 @@ def next_number(scope: str, year: int) -> int:
     ones increment it; either way the row stays locked until the transaction ends.
     """
     stmt = _upsert(db.session.get_bind().dialect.name)
-    return db.session.execute(stmt, {"scope": scope, "year": year}).scalar_one()
+    return db.session.connection().execute(stmt, {"scope": scope, "year": year}).scalar_one()
 
 
 @cache
 def _upsert(dialect: str):
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]  # docflow's two
-    stmt = insert(RegistrationCounter).values(scope=bindparam("scope"), year=bindparam("year"),
-                                              last=1)
+    counter = RegistrationCounter.__table__  # Core: no ORM bulk-insert machinery per intake
+    stmt = insert(counter).values(scope=bindparam("scope"), year=bindparam("year"), last=1)
     return stmt.on_conflict_do_update(
-        index_elements=[RegistrationCounter.scope, RegistrationCounter.year],
-        set_={"last": RegistrationCounter.last + 1}).returning(RegistrationCounter.last)
+        index_elements=[counter.c.scope, counter.c.year],
+        set_={"last": counter.c.last + 1}).returning(counter.c.last)
 
 
 def format_number(venue_code: str, year: int, number: int) -> str:

@@ -3,6 +3,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, false, literal, null, select
@@ -10,14 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
 from ..calendar.store import current_calendar
-from ..engine.content import create_item, set_places
+from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
 from ..extensions import db
 from ..reference.models import Body, Official, Venue
-from .assignment import assign, choose_responsible, log_assignment
+from .assignment import assign, choose_responsible, choose_responsible_row, log_assignment
 from .intake import ELECTRONIC_CHANNELS, is_restricted
-from .models import Appeal
+from .models import Appeal, AssignmentLog
 from .numbering import format_number, next_number
 from .queries import REPLY_WORKING_DAYS
 
@@ -99,23 +100,11 @@ def deadlines_for(received_at: datetime, venue: Venue):
     return registered_on, calendar.shift(registered_on, REPLY_WORKING_DAYS)
 
 
-def register_appeal(data: dict, actor,
-                    authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
-    """Register an appeal from loaded IntakeSchema data (R4, R11, R25, R29).
+def check_intake(data: dict, venue, body, official) -> tuple:
+    """The intake's rules on its references and its receipt time; (registered_on, reply_due).
 
-    ``authorize(venue)``, when given, is called once the venue is known and may raise to refuse
-    (the API's 403). A repeat of an electronic channel's external_id returns the existing appeal
-    (created=False). Everything is read and checked first; then the registration number is
-    taken and the appeal written. The counter row stays locked from taking the number to the
-    commit (R25: no gaps — an intake that fails or rolls back burns no number), so concurrent
-    intakes at the venue wait only for the inserts and the commit.
-    """
-    refs = references(data)
-    venue, body, official = refs.venue, refs.body, refs.official
-    if authorize is not None and venue is not None:
-        authorize(venue)
-    if refs.existing_id is not None:
-        return IntakeResult(db.session.get(Appeal, refs.existing_id), created=False)
+    Raises :class:`IntakeError` naming every field at fault. ``venue``, ``body`` and ``official``
+    are the rows found by code (None: not found), ORM objects or :class:`RefRow` snapshots."""
     errors: dict[str, list[str]] = {}
     if venue is None:
         errors["venue"] = [_("No venue with the code %(code)s.", code=data["venue"])]
@@ -139,6 +128,27 @@ def register_appeal(data: dict, actor,
             errors["received_at"] = [str(exc)]
     if errors:
         raise IntakeError(errors)
+    return registered_on, reply_due
+
+
+def register_appeal(data: dict, actor,
+                    authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
+    """Register an appeal from loaded IntakeSchema data (R4, R11, R25, R29).
+
+    ``authorize(venue)``, when given, is called once the venue is known and may raise to refuse
+    (the API's 403). A repeat of an electronic channel's external_id returns the existing appeal
+    (created=False). Everything is read and checked first; then the registration number is
+    taken and the appeal written. The counter row stays locked from taking the number to the
+    commit (R25: no gaps — an intake that fails or rolls back burns no number), so concurrent
+    intakes at the venue wait only for the inserts and the commit.
+    """
+    refs = references(data)
+    venue, body, official = refs.venue, refs.body, refs.official
+    if authorize is not None and venue is not None:
+        authorize(venue)
+    if refs.existing_id is not None:
+        return IntakeResult(db.session.get(Appeal, refs.existing_id), created=False)
+    registered_on, reply_due = check_intake(data, venue, body, official)
 
     applicant = data["applicant"]
     responsible = choose_responsible(body)
@@ -150,7 +160,7 @@ def register_appeal(data: dict, actor,
         restricted=is_restricted(applicant["citizenship"]), language=applicant["language"],
         emit=False,
         channel=data["channel"], external_id=data.get("external_id"), venue=venue, body=body,
-        official=official, received_at=received_at.astimezone(UTC).replace(tzinfo=None),
+        official=official, received_at=data["received_at"].astimezone(UTC).replace(tzinfo=None),
         registered_on=registered_on, reply_due=reply_due,
         registered_by_id=getattr(actor, "id", None), responsible=responsible,
         registration_year=year, registration_seq=seq,
@@ -220,3 +230,156 @@ def redirect(appeal: Appeal, actor, comment: str, body_code: str) -> None:
     set_places(appeal, places_of(appeal.venue_id, body.id))
     db.session.flush()
     assign(appeal, choose_responsible(body), actor, f"redirected to {body.code}: {comment}")
+
+
+# -- the lean intake (the API's POST /appeals): Core statements, no unit of work --------------
+
+@dataclass(frozen=True)
+class RefRow:
+    """A venue, body, official or user as the lean intake reads it (plain values, no ORM)."""
+
+    id: int
+    code: str = ""
+    kind: str = ""
+    body_id: int | None = None
+    timezone: str = ""
+    opens: object = None
+    closes: object = None
+    login: str = ""
+
+
+@dataclass
+class Registered:
+    """What the lean intake wrote, with the attributes the API's AppealSchema shows."""
+
+    id: int
+    uid: str
+    state: str
+    channel: str
+    external_id: str | None
+    venue: RefRow
+    body: RefRow
+    official: RefRow | None
+    responsible: RefRow | None
+    received_at: datetime
+    registered_on: object
+    reply_due: object
+    restricted: bool
+    subject: str
+    registration_number: str
+    replied_on: object = None
+
+
+def lean_references(data: dict) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None]:
+    """:func:`references` with Core columns: (venue, body, official, existing appeal id)."""
+    channel, external_id, official = data["channel"], data.get("external_id"), data.get("official")
+    check_existing = bool(channel in ELECTRONIC_CHANNELS and external_id)
+    params = {"venue": data["venue"], "body": data["body"]}
+    if official:
+        params["official"] = official
+    if check_existing:
+        params.update(channel=channel, external_id=external_id)
+    row = db.session.connection().execute(
+        _lean_references_stmt(bool(official), check_existing), params).one()
+    (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
+     existing) = row
+    venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
+                                             v_closes)
+    body = None if b_id is None else RefRow(b_id, b_code)
+    official_row = None if o_id is None else RefRow(o_id, o_code, body_id=o_body)
+    return venue, body, official_row, existing
+
+
+@cache
+def _lean_references_stmt(with_official: bool, check_existing: bool):
+    appeal = Appeal.__table__
+    existing = (select(appeal.c.id).where(appeal.c.channel == bindparam("channel"),
+                                          appeal.c.external_id == bindparam("external_id"))
+                .scalar_subquery() if check_existing else null())
+    anchor = select(literal(1).label("one")).subquery("anchor")
+    v, b, o = Venue.__table__, Body.__table__, Official.__table__
+    return (select(v.c.id, v.c.code, v.c.kind, v.c.body_id, v.c.timezone, v.c.opens, v.c.closes,
+                   b.c.id, b.c.code, o.c.id, o.c.code, o.c.body_id, existing.label("existing_id"))
+            .select_from(anchor)
+            .outerjoin(v, v.c.code == bindparam("venue"))
+            .outerjoin(b, b.c.code == bindparam("body"))
+            .outerjoin(o, o.c.code == bindparam("official") if with_official else false()))
+
+
+_APPEAL_PROBE = SimpleNamespace(type="appeal")  # what Rule.matches reads of a new appeal
+
+
+def register_lean(data: dict, actor,
+                  authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
+    """:func:`register_appeal` by the lean path (the API intake): the same rules
+    (:func:`check_intake`, the assignment rule, the gap-free number), written with Core
+    statements — on PostgreSQL: references (1), calendar (1), responsible (1), number (1) and
+    one statement for the item, the appeal, its places, the assignment log and the catalog row.
+
+    The result's ``appeal`` is a :class:`Registered` (plain values) when created, the ORM
+    Appeal on a repeat. The engine's rules for ``created`` run when any matches (on the ORM
+    appeal, loaded for them); the catalog row is written by the insert itself.
+    """
+    from ..engine.content import insert_item
+    from ..engine.core import current_engine
+    from ..engine.rules import fire
+
+    venue, body, official, existing_id = lean_references(data)
+    if authorize is not None and venue is not None:
+        authorize(venue)
+    if existing_id is not None:
+        return IntakeResult(db.session.get(Appeal, existing_id), created=False)
+    registered_on, reply_due = check_intake(data, venue, body, official)
+    applicant = data["applicant"]
+    chosen = choose_responsible_row(body)
+    responsible = None if chosen is None else RefRow(chosen[0], login=chosen[1])
+    # From here to the commit the venue's counter row is locked: only writes follow.
+    year = registered_on.year
+    seq = next_number(venue.code, year)
+    number = format_number(venue.code, year, seq)
+    received_at = data["received_at"].astimezone(UTC).replace(tzinfo=None)
+    restricted = is_restricted(applicant["citizenship"])
+    actor_id = getattr(actor, "id", None)
+    fields = dict(
+        channel=data["channel"], external_id=data.get("external_id"), venue_id=venue.id,
+        body_id=body.id, official_id=official.id if official else None, received_at=received_at,
+        registered_on=registered_on, reply_due=reply_due, registered_by_id=actor_id,
+        responsible_id=responsible.id if responsible else None, registration_year=year,
+        registration_seq=seq, registration_number=number, replied_on=None,
+        applicant_kind=applicant["kind"], iin=applicant.get("iin"), bin=applicant.get("bin"),
+        organization=applicant.get("organization"), last_name=applicant["last_name"],
+        first_name=applicant["first_name"], patronymic=applicant.get("patronymic"),
+        citizenship=applicant["citizenship"], applicant_language=applicant["language"],
+        phone=applicant.get("phone"), email=applicant.get("email"),
+        address=applicant.get("address"), subject=data["subject"], text=data["text"])
+    log = (AssignmentLog.__table__, {
+        "user_id": fields["responsible_id"], "by_id": actor_id, "at": utcnow(),
+        "reason": "assigned on registration by the rule (R25)"}, "appeal_id")
+    item_id, row = insert_item(Appeal, title=data["subject"], owner=actor,
+                               places=places_of(venue.id, body.id), restricted=restricted,
+                               language=applicant["language"], fields=fields, extra=[log])
+    if any(rule.matches("created", _APPEAL_PROBE, {}) for rule in current_engine().rules):
+        appeal = db.session.get(Appeal, item_id)
+        fire("created", appeal, actor, key=f"created:{appeal.uid}")
+    return IntakeResult(Registered(
+        id=item_id, uid=row["uid"], state=row["state"], channel=data["channel"],
+        external_id=data.get("external_id"), venue=venue, body=body, official=official,
+        responsible=responsible, received_at=received_at, registered_on=registered_on,
+        reply_due=reply_due, restricted=restricted, subject=data["subject"],
+        registration_number=number), created=True)
+
+
+def register_or_find_lean(data: dict, actor, commit,
+                          authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
+    """:func:`register_or_find` on the lean path: a concurrent duplicate (the unique
+    channel+external_id) rolls back, its number with it, and answers with the winner's appeal."""
+    try:
+        result = register_lean(data, actor, authorize)
+        commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_existing(data["channel"], data.get("external_id"))
+        if existing is None:
+            raise
+        return IntakeResult(existing, created=False)
