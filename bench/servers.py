@@ -36,8 +36,9 @@ def production_stack(workers: int = 4, threads: int = 4, prepare=None, conf: boo
 
     gunicorn runs ``workers`` processes of ``threads`` threads; with ``conf`` also the rest of
     the production settings of deploy/gunicorn.conf.py (preloaded app, keep-alive). ``prepare(env)`` runs after
-    the demo data is loaded, before gunicorn starts."""
-    pg, redis = PostgresServer().start(), RedisServer().start()
+    the demo data is loaded, before gunicorn starts. PostgreSQL is durable (fsync and synchronous
+    commit on, its defaults): a write benchmark must wait for the WAL flush as production does."""
+    pg, redis = PostgresServer(durable=True).start(), RedisServer().start()
     proc = None
     try:
         env = production_env(pg, redis, BENCH_POSTGRES_DATA=pg.data)

@@ -8,11 +8,18 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, refresh
+from flask_babel import gettext as flask_gettext
 from flask_login import current_user
 
 from .extensions import babel, db
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def N_(msgid: str) -> str:
+    """Marks a message for extraction (``pybabel -k N_``) where it is stored, not shown: a job's
+    title, a notification's subject. It is translated where it is shown (``_(stored)``)."""
+    return msgid
 
 
 def select_locale() -> str:
@@ -61,6 +68,12 @@ def init_app(app) -> None:
     def _day_reason(value: date | str, reason: str | None) -> str:
         from .calendar.labels import day_reason
         return day_reason(value, reason)
+
+    @app.template_filter("translated")
+    def _translated(value: str | None) -> str:
+        """A message stored untranslated (marked with N_), in the reader's language; any other
+        text unchanged. No %-formatting: a stored title may contain a per cent sign."""
+        return flask_gettext(value) if value else ""
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:

@@ -44,9 +44,15 @@ def postgres_bin() -> str | None:
 
 class PostgresServer:
     """A PostgreSQL cluster in a temporary folder. initdb refuses root, so as root the cluster
-    belongs to the `postgres` system user (runuser)."""
+    belongs to the `postgres` system user (runuser).
 
-    def __init__(self):
+    Tests run it without durability (fsync, synchronous commit and full-page writes off: a test
+    cluster is thrown away). ``durable=True`` keeps PostgreSQL's own defaults, as production does:
+    the benchmarks that measure writes (bench.servers) use it, so a commit waits for its WAL
+    flush as it would in production."""
+
+    def __init__(self, *, durable: bool = False):
+        self.durable = durable
         self.bindir = postgres_bin()
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="docflow-pg-")
@@ -70,8 +76,9 @@ class PostgresServer:
         return self
 
     def pg_ctl(self, action: str) -> None:
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         args = [f"{self.bindir}/pg_ctl", "-D", self.data, "-w", "-l",
                 os.path.join(self.dir, "server.log")]
         if action == "start":

@@ -28,6 +28,7 @@ from ..engine.rules import Notification
 from ..engine.security import roles_on
 from ..engine.workflow import transition
 from ..extensions import db
+from ..i18n import N_
 from ..jobs import enqueue
 from ..reference.models import Body, Division, Venue
 from .models import Appeal
@@ -237,11 +238,6 @@ def _tell(req: MaterialRequest, kind: str, user_ids, text: str) -> int:
                 not_before=office_hours_from_now(req.appeal.venue))
     db.session.flush()
     return sent
-
-
-def N_(msgid: str) -> str:
-    """Marks a message for extraction; it is translated where it is used."""
-    return msgid
 
 
 REMINDER = N_("Materials for appeal %(number)s are due on %(due)s.")

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from ..engine.filecheck import FileRejected, check_upload
 from ..extensions import db
+from ..i18n import N_
 from ..jobs.models import OutboxJob
 from ..jobs.outbox import enqueue
 from .importer import import_text
@@ -63,7 +64,7 @@ def start_import(text: str, user, lang: str) -> OutboxJob:
     lines = max(0, len(text.splitlines()) - 1)
     key = f"{KEY_PREFIX}{uuid.uuid4().hex}"
     return enqueue(JOB, text=text, lang=lang if lang in LANGUAGES else "ru", job_key=key,
-                   key=key, title=_("Reference data import"), max_attempts=3, created_by=user,
+                   key=key, title=N_("Reference data import"), max_attempts=3, created_by=user,
                    total=lines)
 
 

@@ -35,6 +35,7 @@ from ..engine.rules import Notification
 from ..engine.security import Principal
 from ..engine.workflow import transition
 from ..extensions import db
+from ..i18n import N_
 from ..jobs import enqueue
 from ..reception.models import Appeal
 from ..reference.models import Venue
@@ -56,11 +57,6 @@ SYSTEM = _System(None, frozenset({("system", None)}))
 LATE_WORKING_DAYS = 10
 WARNED_ROLES = ("head", "deputy", "admin", "registrar")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def N_(msgid: str) -> str:
-    """Marks a message for extraction; translated when shown (Notification.render)."""
-    return msgid
 
 
 LATE_WARNING = N_("The quarterly report %(quarter)s of %(venue)s for %(body)s is late: it was "
