@@ -288,8 +288,9 @@ def run(db, n: int) -> dict:
           f"commit {commit_wall} s", file=sys.stderr)
     print(f"late-report check: {late_wall} s wall, {late_cpu} s CPU", file=sys.stderr)
     letter_ms = _letter_cpu_ms()
-    print(f"calibration: a reply letter renders in {letter_ms} ms CPU (30 ms on a quiet "
-          f"machine per bench-documents); load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    print(f"calibration: a reply letter (render_pdf only) takes {letter_ms} ms CPU in this process "
+          f"(how fast the machine is right now); load average {os.getloadavg()[0]:.1f}",
+          file=sys.stderr)
     return {"appeals": n, "seconds": round(wall + commit_wall, 3), "cpu_seconds": cpu,
             "pg_cpu_seconds": build_pg_cpu, "pg_figures_ms": pg_figures_ms,
             "letter_cpu_ms": letter_ms, "load_average": round(os.getloadavg()[0], 1),
