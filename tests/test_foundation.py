@@ -181,3 +181,17 @@ def test_healthz_names_a_dead_database(tmp_path):
         assert response.status_code == 503 and "database" in response.get_json()["down"]
     finally:
         app.extensions.pop("docflow_worker").stop()
+
+
+
+
+@pytest.mark.parametrize("role,shown", [("head", True), ("deputy", True), ("registrar", False)])
+def test_the_heads_start_page_leads_to_the_briefs_awaiting_decision(client, make_user, login,
+                                                                   role, shown):
+    """R26: a head's or deputy's first page links to the appeals whose brief waits for them;
+    another role's does not."""
+    make_user("start-" + role, role, password="start-password-2026")
+    login("start-" + role, "start-password-2026")
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert ('href="/search?f_state=brief_ready"' in page) is shown
+    assert ("Appeals awaiting your decision" in page) is shown

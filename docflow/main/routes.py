@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -12,8 +12,15 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     title, intro = start_page(current_user.primary_role)
-    links = [link for r in sorted(current_user.role_names) for link in START_LINKS.get(r, [])
-             if link[0] in current_app.view_functions]
+    links, seen = [], set()
+    for role in sorted(current_user.role_names):
+        for endpoint, label, *args in START_LINKS.get(role, []):
+            if endpoint not in current_app.view_functions:
+                continue
+            url = url_for(endpoint, **(args[0] if args else {}))
+            if url not in seen:
+                seen.add(url)
+                links.append((url, label))
     return render_template("main/start.html", title=title, intro=intro, links=links)
 
 

@@ -19,7 +19,8 @@ START_PAGES = {
 }
 
 
-# The page each role works in first (endpoint, label); more arrive with each area.
+# The page each role works in first: (endpoint, label) or (endpoint, label, URL arguments); more
+# arrive with each area.
 START_LINKS = {
     "registrar": [("reception.intake", _l("Register an appeal")),
                   ("schedules.index", _l("Reception schedules"))],
@@ -28,6 +29,9 @@ START_LINKS = {
                     ("search.search", _l("Search appeals")),
                     ("search.dashboard", _l("My saved searches")),
                     ("schedules.index", _l("Reception schedules"))],
+    # R26: the reference briefs waiting for the head's or the deputy's decision
+    "head": [("search.search", _l("Appeals awaiting your decision"), {"f_state": "brief_ready"})],
+    "deputy": [("search.search", _l("Appeals awaiting your decision"), {"f_state": "brief_ready"})],
     "government_office": [("schedules.approvals", _l("Schedules awaiting approval"))],
     "admin": [("reference.bodies", _l("Reference data")),
               ("calendar_admin.index", _l("Working-day calendar"))],

@@ -44,5 +44,5 @@ def _add_start_links() -> None:
                        ("head", ("surveys.rounds", _l("Satisfaction surveys"))),
                        ("admin", ("surveys.rounds", _l("Satisfaction surveys")))):
         links = START_LINKS.setdefault(role, [])
-        if all(endpoint != link[0] for endpoint, _label in links):
+        if all(existing[0] != link[0] for existing in links):
             links.append(link)
