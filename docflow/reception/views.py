@@ -31,6 +31,9 @@ from .queries import deadlines, worklist_counters, worklist_query
 
 bp = Blueprint("reception", __name__)
 
+#: rows on a worklist page; a batch action takes at most one page of appeals
+PAGE_SIZE = 50
+
 DESKS = {
     "registrar": ("paper", "hand_delivered"),
     "call_center": ("call_center", "oral"),
@@ -196,6 +199,10 @@ def worklist_batch():
     if not ids or action not in ("reassign", "request_materials"):
         flash(_("Tick at least one appeal and choose an action."), "error")
         return redirect(url_for(".worklist"), 303)
+    if len(ids) > PAGE_SIZE:  # one page at a time: the batch is done in this one request
+        flash(_("Tick at most %(n)d appeals at once (one page of the worklist).", n=PAGE_SIZE),
+              "error")
+        return redirect(url_for(".worklist"), 303)
     problems = []
     for appeal_id in ids:
         appeal = db.session.execute(db.select(Appeal).where(
@@ -260,7 +267,7 @@ def worklist():
     counts = db.session.execute(worklist_counters(mine, filters)).one()
     counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.execute(ordered.limit(50).offset((page - 1) * 50)).scalars().all()
+    rows = db.session.execute(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
                            sort=sort, page=page, due_in=due_in,
                            args=list_args(request.args, drop=("page", "sort", "dir")))

@@ -71,3 +71,16 @@ def test_batch_needs_csrf(client, three):
     response = client.post("/worklist/batch", data={"action": "reassign",
                                                     "appeal_ids": [str(three[0].id)]})
     assert response.status_code == 400
+
+
+def test_a_batch_takes_at_most_one_page(client, three):
+    """A batch runs in one request and one transaction: more than a page of ids is refused with
+    a clear message, and nothing changes."""
+    from docflow.reception.views import PAGE_SIZE
+
+    before = {a.id: a.responsible_id for a in three}
+    response = post(client, action="reassign", login="resp-b", reason="leave",
+                    appeal_ids=[str(three[0].id)] + [str(10_000 + n) for n in range(PAGE_SIZE)])
+    assert f"Tick at most {PAGE_SIZE} appeals at once" in response.get_data(True)
+    db.session.expire_all()
+    assert {a.id: db.session.get(Appeal, a.id).responsible_id for a in three} == before
