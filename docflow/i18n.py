@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import format_date, format_datetime, get_locale, get_translations, refresh
+from flask_babel import Domain, format_date, format_datetime, get_locale, get_translations, refresh
 from flask_babel import gettext as flask_gettext
 from flask_login import current_user
 
@@ -23,26 +23,37 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def current_translations():
-    """The translations flask-babel would use now, with one lookup instead of a dozen.
+class MemoDomain(Domain):
+    """flask-babel's message domain, finding its catalog once per locale.
 
-    flask-babel finds them anew for every message (``g`` through its proxy, the domain, the
-    locale, the cache key): about 800 proxy lookups on a page of 60 messages, a sixth of a
-    worklist's CPU. Here they are kept on flask-babel's own per-context namespace next to the
-    locale object they belong to: ``refresh()`` and ``force_locale()`` replace that object, so
-    a new locale is never served the old catalog."""
+    flask-babel looks the catalog up anew for every message (``g`` through its proxy, the
+    domain, the locale, the cache key): about 800 proxy lookups on a page of 60 messages, a
+    sixth of a worklist's CPU. This domain keeps the catalog on flask-babel's own per-context
+    namespace next to the locale object it belongs to; ``refresh()`` and ``force_locale()``
+    replace that object, so a new locale is never served the old catalog."""
+
+    def get_translations(self):
+        app_ctx = _cv_app.get(None)
+        ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+        locale = getattr(ns, "babel_locale", None)
+        if locale is not None:
+            memo = getattr(ns, "docflow_translations", None)
+            if memo is not None and memo[0] is locale and memo[1] is self:
+                return memo[2]
+        translations = super().get_translations()
+        ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+        if getattr(ns, "babel_locale", None) is not None:
+            ns.docflow_translations = (ns.babel_locale, self, translations)
+        return translations
+
+
+def current_translations():
+    """The catalog of the current locale (the templates' ``_()``): the context's domain asked
+    directly, without flask-babel's lookups on the way to it."""
     app_ctx = _cv_app.get(None)
     ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
-    locale = getattr(ns, "babel_locale", None)
-    if locale is not None:
-        memo = getattr(ns, "docflow_translations", None)
-        if memo is not None and memo[0] is locale and memo[1] is getattr(ns, "babel_domain", None):
-            return memo[2]
-    translations = get_translations()
-    ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
-    if ns is not None and getattr(ns, "babel_locale", None) is not None:
-        ns.docflow_translations = (ns.babel_locale, getattr(ns, "babel_domain", None), translations)
-    return translations
+    domain = getattr(ns, "babel_domain", None)
+    return domain.get_translations() if domain is not None else get_translations()
 
 
 def select_locale() -> str:
@@ -77,6 +88,8 @@ def local_datetime(value: datetime, tz: str | None = None) -> datetime:
 
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # every gettext (views, lazy strings, templates) reaches its catalog through this domain
+    babel.domain_instance = MemoDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     # The locale is cached on the app context; a context shared by several requests (tests,
     # streamed responses) must choose again for each request.
     app.before_request(refresh)

@@ -1,8 +1,8 @@
-"""The templates' _() finds its catalog once per locale (docflow.i18n.current_translations): a
+"""Every gettext (templates, views, lazy strings) finds its catalog once per locale (docflow.i18n.current_translations): a
 language chosen per request, a refresh and force_locale (a letter or call script in the
 applicant's language inside an officer's request) must each get their own catalog."""
 from flask import render_template_string
-from flask_babel import force_locale, refresh
+from flask_babel import force_locale, gettext, lazy_gettext, refresh
 
 from docflow.i18n import current_translations
 
@@ -15,9 +15,12 @@ def test_each_request_and_forced_locale_gets_its_own_catalog(app):
     with app.test_request_context("/?lang=kk"):
         refresh()
         kk = render_template_string(PAGE)
+        assert gettext("Filter") == "Сүзу" and str(lazy_gettext("Filter")) == "Сүзу"
         with force_locale("ru"):
             ru = render_template_string(PAGE)
             assert current_translations() is not None
+            assert gettext("Filter") == "Фильтровать" and str(lazy_gettext("Filter")) == "Фильтровать"
+        assert gettext("Filter") == "Сүзу"
         assert render_template_string(PAGE) == kk  # back to the request's language
     with app.test_request_context("/?lang=en"):
         refresh()
