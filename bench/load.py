@@ -3,7 +3,7 @@ the public schedule — and the intake API, against gunicorn in production mode 
 Redis (bench.servers.production_stack with deploy/gunicorn.conf.py). Locust as a library
 (Environment + LocalRunner, FastHttpUser).
 
-    python -m bench.load [--users 50] [--seconds 60] [--workers 2] [--threads 4] [--settle 5]
+    python -m bench.load [--users 50] [--seconds 60] [--workers 2] [--threads 2] [--settle 5]
 
 Four in five users are employees: each signs in once with a login of its own (load-<role>-<n>,
 created before the run) in ``on_start``, then moves between the worklist, an appeal's page, search
@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     STATE["iin"] = make_iin()
     STATE["logins"] = iter([login for login, *_ in staff_logins(args.users)])

@@ -5,8 +5,10 @@
 docflow's requests are CPU-bound Python (templates, SQLAlchemy) with short waits on PostgreSQL,
 so: one worker process per core (``WEB_CONCURRENCY``, default the number of cores) — more
 processes than cores only add context switches and memory — and a few threads per process
-(``GUNICORN_THREADS``, default 4) that run while another thread waits on the database; the GIL
-makes more threads useless. The app is loaded once in the master (``preload_app``): workers
+(``GUNICORN_THREADS``, default 2) that run while another thread waits on the database. Two, not
+four: threads of one process share the GIL, and with four, a CPU-bound page waited for the other
+three (make bench-load, 2 cores: 4 threads p95 300–570 ms, 2 threads 110–190 ms, 1 thread
+200–310 ms, all with zero errors). The app is loaded once in the master (``preload_app``): workers
 start fast and share the loaded code; each worker then drops the database connections it
 inherited (``post_fork``), so no two processes ever share one. Connections from clients (nginx
 or the load benchmark) are kept alive for 5 s between requests, and each worker is replaced after
@@ -18,7 +20,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 preload_app = True
 keepalive = 5
 timeout = 30
