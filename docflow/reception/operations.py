@@ -67,6 +67,14 @@ class References:
 def references(data: dict) -> References:
     """The intake's venue, body and official by code, and the id of an appeal already made for
     its channel + external_id — in one statement (each missing one is None)."""
+    params, has_official, check_existing = _reference_params(data)
+    row = db.session.execute(_references_stmt(has_official, check_existing), params).one()
+    return References(*row)
+
+
+def _reference_params(data: dict) -> tuple[dict, bool, bool]:
+    """The parameters of the references statement, whether it names an official and whether it
+    looks for an appeal already made for the channel + external_id (electronic channels)."""
     channel, external_id, official = data["channel"], data.get("external_id"), data.get("official")
     check_existing = bool(channel in ELECTRONIC_CHANNELS and external_id)
     params = {"venue": data["venue"], "body": data["body"]}
@@ -74,8 +82,7 @@ def references(data: dict) -> References:
         params["official"] = official
     if check_existing:
         params.update(channel=channel, external_id=external_id)
-    row = db.session.execute(_references_stmt(bool(official), check_existing), params).one()
-    return References(*row)
+    return params, bool(official), check_existing
 
 
 @cache
@@ -272,15 +279,9 @@ class Registered:
 
 def lean_references(data: dict) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None]:
     """:func:`references` with Core columns: (venue, body, official, existing appeal id)."""
-    channel, external_id, official = data["channel"], data.get("external_id"), data.get("official")
-    check_existing = bool(channel in ELECTRONIC_CHANNELS and external_id)
-    params = {"venue": data["venue"], "body": data["body"]}
-    if official:
-        params["official"] = official
-    if check_existing:
-        params.update(channel=channel, external_id=external_id)
+    params, has_official, check_existing = _reference_params(data)
     row = db.session.connection().execute(
-        _lean_references_stmt(bool(official), check_existing), params).one()
+        _lean_references_stmt(has_official, check_existing), params).one()
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
      existing) = row
     venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
