@@ -88,16 +88,23 @@ def _reference_params(data: dict) -> tuple[dict, bool, bool]:
 @cache
 def _references_stmt(with_official: bool, check_existing: bool):
     """The statement of :func:`references`, built once per shape (bound parameters vary)."""
+    return _references_select([Venue, Body, Official], with_official, check_existing)
+
+
+def _references_select(columns: list, with_official: bool, check_existing: bool):
+    """``columns`` of the venue, body and official found by code (each outer-joined to a
+    one-row anchor, so a missing one is NULL) and the id of an appeal already made for the
+    channel + external_id."""
     appeal = Appeal.__table__
     existing = (select(appeal.c.id).where(appeal.c.channel == bindparam("channel"),
                                           appeal.c.external_id == bindparam("external_id"))
                 .scalar_subquery() if check_existing else null())
     anchor = select(literal(1).label("one")).subquery("anchor")
-    return (select(Venue, Body, Official, existing.label("existing_id")).select_from(anchor)
-            .outerjoin(Venue, Venue.code == bindparam("venue"))
-            .outerjoin(Body, Body.code == bindparam("body"))
-            .outerjoin(Official, Official.code == bindparam("official") if with_official
-                       else false()))
+    v, b, o = Venue.__table__, Body.__table__, Official.__table__
+    return (select(*columns, existing.label("existing_id")).select_from(anchor)
+            .outerjoin(v, v.c.code == bindparam("venue"))
+            .outerjoin(b, b.c.code == bindparam("body"))
+            .outerjoin(o, o.c.code == bindparam("official") if with_official else false()))
 
 
 def deadlines_for(received_at: datetime, venue: Venue):
@@ -293,18 +300,10 @@ def lean_references(data: dict) -> tuple[RefRow | None, RefRow | None, RefRow | 
 
 @cache
 def _lean_references_stmt(with_official: bool, check_existing: bool):
-    appeal = Appeal.__table__
-    existing = (select(appeal.c.id).where(appeal.c.channel == bindparam("channel"),
-                                          appeal.c.external_id == bindparam("external_id"))
-                .scalar_subquery() if check_existing else null())
-    anchor = select(literal(1).label("one")).subquery("anchor")
     v, b, o = Venue.__table__, Body.__table__, Official.__table__
-    return (select(v.c.id, v.c.code, v.c.kind, v.c.body_id, v.c.timezone, v.c.opens, v.c.closes,
-                   b.c.id, b.c.code, o.c.id, o.c.code, o.c.body_id, existing.label("existing_id"))
-            .select_from(anchor)
-            .outerjoin(v, v.c.code == bindparam("venue"))
-            .outerjoin(b, b.c.code == bindparam("body"))
-            .outerjoin(o, o.c.code == bindparam("official") if with_official else false()))
+    return _references_select([v.c.id, v.c.code, v.c.kind, v.c.body_id, v.c.timezone, v.c.opens,
+                               v.c.closes, b.c.id, b.c.code, o.c.id, o.c.code, o.c.body_id],
+                              with_official, check_existing)
 
 
 _APPEAL_PROBE = SimpleNamespace(type="appeal")  # what Rule.matches reads of a new appeal
