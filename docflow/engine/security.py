@@ -15,7 +15,6 @@ else they do not exist (no roles at all, so ``view`` is false and lists skip the
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import g, has_request_context
@@ -106,43 +105,18 @@ def forget_principals() -> None:
     """Drop the per-request cache (after a role change within the same request)."""
     if has_request_context():
         g.pop("_engine_principals", None)
-        if "_engine_local_roles" in g:
-            g._engine_local_roles = {}
 
 
 # -- one item ------------------------------------------------------------------------------------
 
 def local_roles_on(principal: Principal, item: Item) -> set[str]:
-    """Local roles granted to the principal on the item or any ancestor (one query)."""
-    names = principal.principals
-    if not names or item.id is None:
+    """Local roles granted to the principal on the item or any ancestor: the granted items whose
+    path begins this item's path (from :func:`local_grants`, read once per transaction)."""
+    if not principal.principals or item.id is None or not item.path:
         return set()
-    ids = [*item.ancestor_ids, item.id]
-    memo = g.get("_engine_local_roles") if has_request_context() else None
-    key = (tuple(names), tuple(ids))
-    if memo is not None and key in memo:
-        return set(memo[key])
-    rows = set(db.session.execute(select(LocalRole.role).where(
-        LocalRole.item_id.in_(ids), LocalRole.principal.in_(names))).scalars())
-    if memo is not None:
-        memo[key] = frozenset(rows)
-    return rows
-
-
-@contextmanager
-def reading_one_item():
-    """Within the block, local roles are read once per principal and item: for a read-only page
-    that asks ``can`` about one item many times (the appeal page: view, edit, sharing, the
-    transitions). Nothing in the block may grant or revoke roles; ``grant`` and ``revoke`` drop
-    the memo anyway."""
-    if not has_request_context():
-        yield
-        return
-    g._engine_local_roles = {}
-    try:
-        yield
-    finally:
-        g.pop("_engine_local_roles", None)
+    path = item.path
+    return {role for role, paths in local_grants(principal).items()
+            if any(path.startswith(granted) for granted in paths)}
 
 
 def roles_on(user, item: Item) -> set[str]:

@@ -15,7 +15,7 @@ from ..engine.audit import audit_view
 from ..engine.errors import EngineError
 from ..engine.filecheck import FileRejected
 from ..engine.files import add_file_version, files_of
-from ..engine.security import can, reading_one_item, visible_filter
+from ..engine.security import can, visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
 from ..reference.models import Body, Official, Venue
@@ -123,21 +123,20 @@ def due_in(d: date) -> int:
 def appeal(appeal_id):
     from .casework_views import appeal_sections
 
-    with reading_one_item():  # a read-only page asks about the same appeal many times
-        appeal = load_appeal(appeal_id)
-        if audit_view(appeal, current_user):
-            db.session.commit()
-        transitions = allowed_transitions(appeal, current_user)
-        can_reassign = may_reassign(current_user, appeal)
-        return render_template(
-            "reception/appeal.html", appeal=appeal, history=history(appeal),
-            deadlines=deadlines(appeal), due_in=due_in(appeal.reply_due),
-            transitions=transitions, files=files_of(appeal),
-            # the bodies are the choices of a redirect only
-            bodies=(db.session.execute(db.select(Body).order_by(Body.code)).scalars().all()
-                    if any(t.id == "redirect" for t in transitions) else []),
-            reassign=ReassignForm() if can_reassign else None,
-            cw=appeal_sections(appeal), can_reassign=can_reassign)
+    appeal = load_appeal(appeal_id)
+    if audit_view(appeal, current_user):
+        db.session.commit()
+    transitions = allowed_transitions(appeal, current_user)
+    can_reassign = may_reassign(current_user, appeal)
+    return render_template(
+        "reception/appeal.html", appeal=appeal, history=history(appeal),
+        deadlines=deadlines(appeal), due_in=due_in(appeal.reply_due),
+        transitions=transitions, files=files_of(appeal),
+        # the bodies are the choices of a redirect only
+        bodies=(db.session.execute(db.select(Body).order_by(Body.code)).scalars().all()
+                if any(t.id == "redirect" for t in transitions) else []),
+        reassign=ReassignForm() if can_reassign else None,
+        cw=appeal_sections(appeal), can_reassign=can_reassign)
 
 
 @bp.route("/appeals/<int:appeal_id>/transition", methods=["POST"])
