@@ -6,6 +6,11 @@ the Jinja environment with its compiled templates, the print stylesheet parsed o
 ``weasyprint.CSS``, one ``FontConfiguration``, an image cache, each kind's template version, and
 each issuing body's letterhead, laid out once and drawn under every reply letter's page.
 Nothing is fetched from outside: the URL fetcher accepts only ``data:`` URLs.
+
+A reply letter's letterhead and QR code are written into the PDF by a WeasyPrint ``finisher``
+while WeasyPrint writes it (``Renderer._finisher``): the letterhead as a form XObject copied in
+as bytes (``CopiedForm``), the QR code as a 1-bit image where the layout left its box. The PDF
+is written once, never opened and saved again.
 """
 import base64
 import gc
@@ -13,12 +18,14 @@ import hashlib
 import io
 import re
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
 import pikepdf
+import pydyf
 from jinja2 import meta
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -27,7 +34,7 @@ from weasyprint.urls import URLFetcher
 from . import contexts
 from .hashing import canonical_json, data_hash, sources_hash
 from .labels import LABELS, format_date, labels, month_name
-from .qr import qr_data_url
+from .qr import qr_bitmap, qr_data_url
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_DIR = TEMPLATE_ROOT / "documents"
@@ -39,7 +46,7 @@ LETTERHEAD = "letterhead.html"  # the letterhead alone, drawn under each reply l
 # form XObject (``Letterheads``): a reply letter is one page and its letterhead is ~20 % of its
 # layout and painting. Briefs and reports (several pages, page numbers) lay it out in flow.
 UNDERLAID_KINDS = frozenset({"reply_letter"})
-LETTERHEAD_NAME = pikepdf.Name("/Letterhead")  # a fixed resource name: same data, same bytes
+PDF_SCALE = 0.75  # PDF points per CSS pixel (72 / 96), as WeasyPrint writes pages
 
 # Plain (untagged) PDF 1.7 by default, measured in bench/README.md: tags cost ~8 % per letter and,
 # in WeasyPrint 69, number table headers by Python object id, so the same data would no longer
@@ -64,14 +71,78 @@ class RenderedDocument:
     text: str = field(default="", repr=False)
 
 
+_REFERENCE = re.compile(rb"\((?:\\.|[^\\()])*\)|(\d+) (\d+) R")  # a string, or "N G R"
+
+
+def _split_references(data: bytes) -> list:
+    """PDF syntax as bytes between ``(number, generation)`` references (not inside strings)."""
+    parts, start = [], 0
+    for match in _REFERENCE.finditer(data):
+        if match[1] is not None:
+            parts += [data[start:match.start()], (int(match[1]), int(match[2]))]
+            start = match.end()
+    parts.append(data[start:])
+    return parts
+
+
+class _CopiedObject(pydyf.Object):
+    """One object of another PDF, as its serialized bytes; references to the other copied
+    objects are filled in with their numbers in the new PDF when it is written."""
+
+    def __init__(self, parts: list, copies: dict, stream: bool):
+        super().__init__()
+        self.parts, self.copies, self.stream = parts, copies, stream
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(part if isinstance(part, bytes) else self.copies[part].reference
+                        for part in self.parts)
+
+    @property
+    def compressible(self) -> bool:  # streams never go into an object stream
+        return not self.stream
+
+
+class CopiedForm:
+    """A form XObject of a PDF made once (the letterhead), ready to be copied into each PDF
+    WeasyPrint writes: the form and every object it needs (fonts, their files, colour spaces)
+    serialized once; a copy is a few dozen byte strings added to the new PDF (``add_to``),
+    instead of opening the finished PDF with qpdf and saving it again (~2 ms a letter)."""
+
+    def __init__(self, source: pikepdf.Pdf, form: pikepdf.Object):
+        self.root = form.objgen
+        self.objects: list[tuple[tuple[int, int], list, bool]] = []
+        seen, pending = set(), [form.objgen]
+        while pending:
+            objgen = pending.pop()
+            if objgen in seen:
+                continue
+            seen.add(objgen)
+            obj = source.get_object(objgen)
+            if isinstance(obj, pikepdf.Stream):  # filters and /Length kept with the raw bytes
+                parts = _split_references(obj.stream_dict.unparse(resolved=True))
+                parts += [b"\nstream\n" + obj.read_raw_bytes() + b"\nendstream"]
+            else:
+                parts = _split_references(obj.unparse(resolved=True))
+            pending += [part for part in parts if isinstance(part, tuple)]
+            self.objects.append((objgen, parts, isinstance(obj, pikepdf.Stream)))
+
+    def add_to(self, pdf: pydyf.PDF) -> bytes:
+        """Add a copy to ``pdf``; returns the reference to the form."""
+        copies: dict = {}
+        for objgen, parts, stream in self.objects:
+            copies[objgen] = _CopiedObject(parts, copies, stream)
+            pdf.add_object(copies[objgen])
+        return copies[self.root].reference
+
+
 @dataclass
 class Letterhead:
-    """A body's letterhead laid out once: the page as a form XObject (in its own ``pikepdf.Pdf``,
-    kept open), the height the letter leaves free for it (CSS px, its bottom margin included)
-    and its printed text."""
+    """A body's letterhead laid out once: the page as a form XObject (``CopiedForm``), the
+    height the letter leaves free for it (CSS px, its bottom margin included) and its printed
+    text."""
 
-    pdf: pikepdf.Pdf
-    form: pikepdf.Object
+    form: CopiedForm
     height: float
     text: str
 
@@ -247,12 +318,14 @@ class Renderer:
     def render_html(self, kind: str, context: dict, *, language: str, title: str,
                     author: str = "docflow", letterhead_space: float | None = None) -> str:
         """The document's HTML; with ``letterhead_space`` (CSS px) an underlaid kind leaves
-        that much room at the top instead of laying out its letterhead."""
+        that much room at the top instead of laying out its letterhead, and an empty ``.qr``
+        box where the finisher draws the QR code."""
         contexts.check(kind, context)
         template = self.env.get_template(self.template_name(kind))
         return template.render(
             c=context, L=labels(language), lang=language, title=title, author=author,
             created=w3c_datetime(context["issued_at"]), letterhead_space=letterhead_space,
+            qr_drawn=letterhead_space is not None,
         )
 
     def _layout(self, html: str):
@@ -275,11 +348,13 @@ class Renderer:
             page = document.pages[0]._page_box
             requisites = _find_box(page, "requisites")
             bottom = requisites.position_y + requisites.margin_height()
-            pdf = pikepdf.open(io.BytesIO(document.write_pdf(**self.pdf_options)))
-            _retag_subsets(pdf)
-            cached = Letterhead(pdf=pdf, form=pdf.pages[0].as_form_xobject(),
-                                height=round(bottom - page.content_box_y(), 4),
-                                text=printed_text(parsed.etree_element))
+            with pikepdf.open(io.BytesIO(document.write_pdf(**self.pdf_options))) as pdf:
+                _retag_subsets(pdf)
+                form = pdf.make_indirect(pdf.pages[0].as_form_xobject())
+                form.write(zlib.compress(form.read_bytes(), 9), filter=pikepdf.Name.FlateDecode)
+                cached = Letterhead(form=CopiedForm(pdf, form),
+                                    height=round(bottom - page.content_box_y(), 4),
+                                    text=printed_text(parsed.etree_element))
             self.letterheads[key] = cached
         return cached
 
@@ -291,10 +366,13 @@ class Renderer:
             html = self.render_html(kind, context, language=language, title=title,
                                     author=author, letterhead_space=head and head.height)
             parsed, document = self._layout(html)
-            pdf = document.write_pdf(**self.pdf_options)
+            finisher = None
+            if head is not None:
+                finisher = self._finisher(document, head, context["verification_url"])
+            pdf = document.write_pdf(finisher=finisher, **self.pdf_options)
             text = printed_text(parsed.etree_element)
             if head is not None:
-                pdf, text = self._underlay(pdf, head), f"{head.text}\n{text}"
+                text = f"{head.text}\n{text}"
         return RenderedDocument(
             pdf=pdf, html=html, template=f"documents/{self.template_name(kind)}",
             template_version=self.template_version(kind), data_hash=data_hash(context),
@@ -302,18 +380,40 @@ class Renderer:
         )
 
     @staticmethod
-    def _underlay(pdf: bytes, head: Letterhead) -> bytes:
-        """Draw the letterhead under the first page (qpdf, through pikepdf): a form XObject
-        painted before the page's own content, so readers meet it first, as in flow. The
-        metadata, language and page tree are WeasyPrint's; the identifier is made from the
-        content, so the same data still gives the same bytes."""
-        with pikepdf.open(io.BytesIO(pdf)) as out:
-            page = out.pages[0]  # the same A4 page box: the form is drawn where it was laid out
-            page.add_resource(out.copy_foreign(head.form), pikepdf.Name.XObject, LETTERHEAD_NAME)
-            page.contents_add(pikepdf.Stream(out, b"q /Letterhead Do Q"), prepend=True)
-            buffer = io.BytesIO()
-            out.save(buffer, deterministic_id=True)
-        return buffer.getvalue()
+    def _finisher(document, head: Letterhead, qr_data: str):
+        """What WeasyPrint calls once the first page is written, before the file is: the
+        letterhead drawn under the page (a form XObject painted before the page's own content,
+        so readers meet it first, as in flow), the QR code of ``qr_data`` drawn over the
+        ``.qr`` box (a 1-bit image, sharp at any size, as ``image-rendering: pixelated``)."""
+        page_box = document.pages[0]._page_box
+        box = _find_box(page_box, "qr")
+        if box is None:
+            raise ValueError("an underlaid letter needs a .qr box for its QR code")
+        size, rows = qr_bitmap(qr_data)
+        x, width = box.content_box_x() * PDF_SCALE, box.width * PDF_SCALE
+        y = (document.pages[0].height - box.content_box_y() - box.height) * PDF_SCALE
+        height = box.height * PDF_SCALE
+
+        def finish(_document, pdf: pydyf.PDF) -> None:
+            page = pdf.objects[pdf.pages["Kids"][0]]
+            resources = pdf.objects[int(page["Resources"].split()[0])]
+            image = pydyf.Stream([rows], pydyf.Dictionary({
+                "Type": "/XObject", "Subtype": "/Image", "Width": size, "Height": size,
+                "ColorSpace": "/DeviceGray", "BitsPerComponent": 1, "Interpolate": "false",
+            }), compress=True)
+            pdf.add_object(image)
+            # Fixed resource names: the same data still gives the same bytes.
+            resources["XObject"]["Letterhead"] = head.form.add_to(pdf)
+            resources["XObject"]["QR"] = image.reference
+            # WeasyPrint's page stream leaves its y-flip in force: it is wrapped in q ... Q.
+            before = pydyf.Stream([b"q /Letterhead Do Q q"], compress=False)
+            after = pydyf.Stream([b"Q q", pydyf.Array((width, 0, 0, height, x, y)).data[1:-1],
+                                  b"cm /QR Do Q"], compress=False)
+            pdf.add_object(before)
+            pdf.add_object(after)
+            page["Contents"] = pydyf.Array((before.reference, page["Contents"], after.reference))
+
+        return finish
 
 
 _renderer: Renderer | None = None

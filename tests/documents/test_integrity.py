@@ -142,23 +142,30 @@ def test_qr_code_is_per_content_with_a_quiet_zone():
         qr_png("")
 
 
-def test_letter_qr_is_the_code_of_its_verification_url(renderer):
-    from io import BytesIO
-
+@pytest.mark.parametrize("drawn", [True, False], ids=["drawn-by-finisher", "png-in-flow"])
+def test_letter_qr_is_the_code_of_its_verification_url(renderer, drawn):
+    """The QR code read back from the PDF's image is the code of the letter's own URL, with
+    its quiet zone, whether the finisher drew it (warm plain renderer: a 1-bit image) or
+    WeasyPrint laid out the PNG (letterhead in flow, tagged and PDF/A renderers)."""
     import segno
-    from PIL import Image
 
     from docflow.documents.qr import QUIET_ZONE, qr_data_url
 
+    from .pdfcheck import reader
+
     context = samples.reply_letter("kk", number="ЕҢБ-2024-000777")
-    doc = renderer.render("reply_letter", context, language="kk", title="t")
-    assert qr_data_url(context["verification_url"]) in doc.html
-    image = Image.open(BytesIO(qr_png(context["verification_url"]))).convert("L")
+    doc = (renderer if drawn else Renderer(letterhead_underlay=False)).render(
+        "reply_letter", context, language="kk", title="t")
+    assert (qr_data_url(context["verification_url"]) in doc.html) is not drawn
+    (image,) = reader(doc.pdf).pages[0].images
+    image = image.image.convert("L")
     expected = segno.make_qr(context["verification_url"], error="m", mask=0,
                              boost_error=False).matrix
-    drawn = [tuple(int(image.getpixel((x + QUIET_ZONE, y + QUIET_ZONE)) == 0)
-                   for x in range(len(expected))) for y in range(len(expected))]
-    assert drawn == [tuple(row) for row in expected]
+    assert image.size == (len(expected) + 2 * QUIET_ZONE,) * 2
+    drawn_modules = [tuple(int(image.getpixel((x + QUIET_ZONE, y + QUIET_ZONE)) == 0)
+                           for x in range(len(expected))) for y in range(len(expected))]
+    assert drawn_modules == [tuple(row) for row in expected]
+    assert {image.getpixel((x, 0)) for x in range(image.size[0])} == {255}  # quiet zone
 
 
 def test_warm_up_renders_every_kind_once():

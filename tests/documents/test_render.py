@@ -148,8 +148,8 @@ def test_search_text_has_the_words_of_the_pdf(rendered, kind, language):
     words = set(re.findall(r"\w+", pdf_text(doc.pdf)))
     assert set(re.findall(r"\w+", doc.text)) == words and len(words) > 50
     assert title not in doc.text  # <head> is not printed
-    if kind == "reply_letter":  # the addressee's <br> and the table rows end lines
+    if kind == "reply_letter":  # the addressee's <br> and the reception's lines end lines
         context = rendered[kind, language][0]
         lines = doc.text.splitlines()
         assert context["applicant"]["name"] in lines
-        assert f"{LABELS[language]['reception_time']} {context['reception']['time']}" in lines
+        assert f"{LABELS[language]['reception_time']}: {context['reception']['time']}" in lines
