@@ -28,6 +28,8 @@ import pikepdf
 import pydyf
 from jinja2 import meta
 from weasyprint import CSS, HTML
+from weasyprint import html as weasyprint_html
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -177,6 +179,43 @@ def _retag_subsets(pdf: pikepdf.Pdf) -> None:
                 obj[key] = pikepdf.Name(f"/{tag}+{str(name)[8:]}")
 
 
+# WeasyPrint's user-agent stylesheet styles the ::marker, ::footnote-call, ::footnote-marker,
+# ::note-call, ::note-marker and ::note-callback pseudo-elements of *every* element: a reply
+# letter's ~35 elements had ~200 computed styles for pseudo-elements nothing draws (markers are
+# drawn for list items only; documents have no footnotes), ~3 ms a letter. The lean copy styles
+# markers of list items only and leaves the footnote and note rules out (templates here use
+# neither ``float: footnote`` nor notes). The rest is WeasyPrint's own sheet, unchanged.
+_UNIVERSAL_PSEUDO_RULES = re.compile(
+    r"^::(?:footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
+    re.MULTILINE)
+
+
+def lean_ua_css() -> str:
+    """WeasyPrint's HTML user-agent stylesheet less its rules for every element's pseudo-elements."""
+    source = weasyprint_html.UA
+    lean, markers = re.subn(r"^::marker \{", "li::marker {", source, flags=re.MULTILINE)
+    lean, notes = _UNIVERSAL_PSEUDO_RULES.subn("", lean)
+    if (markers, notes) != (1, 5):  # a WeasyPrint upgrade changed the sheet: look again
+        raise RuntimeError(f"WeasyPrint's UA stylesheet changed ({markers} ::marker, {notes} "
+                           "note rules found); review docflow.documents.render.lean_ua_css")
+    return lean
+
+
+_lean_ua: CSS | None = None
+
+
+class LeanHTML(HTML):
+    """WeasyPrint's ``HTML`` with the lean user-agent stylesheet (parsed once per process)."""
+
+    def _ua_stylesheets(self, forms=False):
+        global _lean_ua
+        if forms:  # documents have no form fields; keep WeasyPrint's own sheets if one does
+            return super()._ua_stylesheets(forms)
+        if _lean_ua is None:
+            _lean_ua = CSS(string=lean_ua_css(), counter_style=CounterStyle())
+        return [_lean_ua]
+
+
 class OfflineFetcher(URLFetcher):
     """Refuses every URL except inline ``data:`` ones: a document never reaches the network
     or the file system, whatever its data contains."""
@@ -250,9 +289,10 @@ class Renderer:
     """Warm rendering state for one process (a web worker or an RQ worker)."""
 
     def __init__(self, template_dir: Path = TEMPLATE_DIR, *, letterhead_underlay: bool = True,
-                 **pdf_options):
+                 html_class: type[HTML] = LeanHTML, **pdf_options):
         self.template_dir = Path(template_dir)
         self.pdf_options = {**PDF_OPTIONS, **pdf_options}
+        self.html_class = html_class  # tests compare LeanHTML with WeasyPrint's HTML
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(self.template_dir)),
             autoescape=True,  # data is text: <script> and {{ 7*7 }} print as typed
@@ -329,7 +369,7 @@ class Renderer:
         )
 
     def _layout(self, html: str):
-        parsed = HTML(string=html, url_fetcher=self.fetcher)
+        parsed = self.html_class(string=html, url_fetcher=self.fetcher)
         document = parsed.render(font_config=self.font_config, stylesheets=[self.stylesheet],
                                  cache=self.image_cache, **self.pdf_options)
         return parsed, document

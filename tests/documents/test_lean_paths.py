@@ -1,0 +1,71 @@
+"""The renderer's shortcuts (issue 8: a reply letter in <= 30 ms) must not change what is
+printed: each is compared here with the plain WeasyPrint way, page by page, in pixels."""
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from weasyprint import HTML
+
+from docflow.documents import samples
+from docflow.documents.render import LeanHTML, Renderer, lean_ua_css
+
+from .pdfcheck import font_problems, pdf_text
+
+KINDS = ("reply_letter", "reference_brief", "schedule_poster", "quarterly_report")
+
+
+def rasters(pdf: bytes, dpi: int = 60) -> list[bytes]:
+    """Every page as pixels (poppler's pdftoppm)."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        pytest.skip("pdftoppm not installed (Debian package poppler-utils)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "doc.pdf"
+        path.write_bytes(pdf)
+        subprocess.run([tool, "-r", str(dpi), "-gray", str(path), str(Path(tmp) / "page")],
+                       check=True, timeout=60)
+        return [page.read_bytes() for page in sorted(Path(tmp).glob("page*.pgm"))]
+
+
+def context_for(kind: str, language: str) -> dict:
+    if kind == "schedule_poster":
+        return samples.schedule_poster(rows=3)
+    return getattr(samples, kind)(language)
+
+
+@pytest.fixture(scope="module")
+def stock():
+    """WeasyPrint's own user-agent stylesheet, everything else as in a worker."""
+    return Renderer(html_class=HTML)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_lean_user_agent_stylesheet_prints_the_same_pages(renderer, stock, kind, language):
+    assert renderer.html_class is LeanHTML and stock.html_class is HTML
+    context = context_for(kind, language)
+    lean = renderer.render(kind, context, language=language, title="t")
+    plain = stock.render(kind, context, language=language, title="t")
+    assert lean.pages == plain.pages
+    assert rasters(lean.pdf) == rasters(plain.pdf)
+    assert lean.text == plain.text and pdf_text(lean.pdf) == pdf_text(plain.pdf)
+    assert font_problems(lean.pdf) == []
+
+
+def test_lean_user_agent_stylesheet_leaves_out_only_the_universal_pseudo_element_rules():
+    stock_css = HTML(string="<p>x</p>")._ua_stylesheets()[0]
+    lean = LeanHTML(string="<p>x</p>")._ua_stylesheets()[0]
+    assert lean is LeanHTML(string="<p>y</p>")._ua_stylesheets()[0]  # parsed once, reused
+    assert lean is not stock_css
+    text = lean_ua_css()
+    assert "li::marker {" in text and "\n::marker" not in text
+    assert "::footnote-call" not in text and "::note-callback" not in text
+    assert "@footnote" in text and "br::before" in text  # the rest is WeasyPrint's own sheet
+
+
+def test_a_list_item_keeps_its_marker():
+    pdf = LeanHTML(string="<ol><li>Бірінші</li><li>Екінші</li></ol>").write_pdf()
+    text = pdf_text(pdf)
+    assert "1." in text and "2." in text and "Екінші" in text
