@@ -69,3 +69,32 @@ def test_a_list_item_keeps_its_marker():
     pdf = LeanHTML(string="<ol><li>Бірінші</li><li>Екінші</li></ol>").write_pdf()
     text = pdf_text(pdf)
     assert "1." in text and "2." in text and "Екінші" in text
+
+
+def test_well_formed_markup_is_read_by_the_xml_parser_and_the_rest_by_the_html5_parser():
+    from docflow.documents.render import OfflineFetcher
+
+    table = "<html><body><table><tr><td>Астана</td></tr></table></body></html>"
+    xml = LeanHTML.parse(table, OfflineFetcher())
+    assert xml.etree_element.find("body/table/tr/td").text == "Астана"  # as written
+    html5 = LeanHTML.parse(table.replace("<td>", "<td>&nbsp;"), OfflineFetcher())  # not XML
+    assert html5.etree_element.find("body/table/tbody/tr/td").text == "\xa0Астана"
+
+
+def test_a_character_xml_refuses_still_renders_through_the_html5_parser(renderer):
+    context = samples.reply_letter("kk")
+    context["applicant"]["name"] = "Әсем\x0bҚасымова"  # a vertical tab pasted from a form
+    doc = renderer.render("reply_letter", context, language="kk", title="t")
+    assert "Қасымова" in pdf_text(doc.pdf) and doc.pages == 1
+    assert font_problems(doc.pdf) == []
+
+
+def test_templates_are_well_formed_xml_so_the_fast_parser_reads_them(renderer):
+    from xml.etree import ElementTree
+
+    for kind in KINDS:
+        for language in ("kk", "ru"):
+            for space in (None, 100.0):
+                html = renderer.render_html(kind, context_for(kind, language), language=language,
+                                            title="t <&>", letterhead_space=space)
+                ElementTree.fromstring(html)  # raises on a template that is not XHTML
