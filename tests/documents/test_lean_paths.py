@@ -98,3 +98,28 @@ def test_templates_are_well_formed_xml_so_the_fast_parser_reads_them(renderer):
                 html = renderer.render_html(kind, context_for(kind, language), language=language,
                                             title="t <&>", letterhead_space=space)
                 ElementTree.fromstring(html)  # raises on a template that is not XHTML
+
+
+def test_letterhead_and_qr_are_written_into_a_valid_pdf_once_per_letter(renderer):
+    """The finisher copies the letterhead form (and its fonts) into each PDF as WeasyPrint
+    writes it: qpdf finds nothing wrong, the page draws exactly one letterhead and one QR
+    image, and a letter rendered again after another is byte-for-byte the same."""
+    import io
+
+    import pikepdf
+
+    first = renderer.render("reply_letter", samples.reply_letter("kk", number="А-1"),
+                            language="kk", title="t")
+    renderer.render("reply_letter", samples.reply_letter("ru", number="Б-2"), language="ru",
+                    title="t")
+    again = renderer.render("reply_letter", samples.reply_letter("kk", number="А-1"),
+                            language="kk", title="t")
+    assert again.pdf == first.pdf
+    with pikepdf.open(io.BytesIO(first.pdf)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        (page,) = pdf.pages
+        assert sorted(page.Resources.XObject.keys()) == ["/Letterhead", "/QR"]
+        content = page.Contents[0].read_bytes() + page.Contents[2].read_bytes()
+        assert content.count(b"/Letterhead Do") == 1 and content.count(b"/QR Do") == 1
+        fonts = page.Resources.XObject.Letterhead.Resources.Font
+        assert len(fonts.keys()) == 2  # the letterhead's own subsets travel with its form
