@@ -13,6 +13,7 @@ as bytes (``CopiedForm``), the QR code as a 1-bit image where the layout left it
 is written once, never opened and saved again.
 """
 import base64
+import functools
 import gc
 import hashlib
 import io
@@ -184,26 +185,45 @@ def _retag_subsets(pdf: pikepdf.Pdf) -> None:
 # WeasyPrint's user-agent stylesheet styles the ::marker, ::footnote-call, ::footnote-marker,
 # ::note-call, ::note-marker and ::note-callback pseudo-elements of *every* element: a reply
 # letter's ~35 elements had ~200 computed styles for pseudo-elements nothing draws (markers are
-# drawn for list items only; documents have no footnotes), ~3 ms a letter. The lean copy styles
-# markers of list items only and leaves the footnote and note rules out (templates here use
-# neither ``float: footnote`` nor notes). The rest is WeasyPrint's own sheet, unchanged.
+# drawn for list items only; documents have no footnotes), ~3 ms a letter. It also aligns the
+# 16 page-margin boxes, so every page computes 16 margin-box styles though no page here prints
+# in more than one (print.css aligns that one, @bottom-right of numbered pages, itself): ~1.5 ms
+# a letter. The lean copy styles markers of list items only and leaves those rules out
+# (templates here use neither ``float: footnote`` nor notes). The rest is WeasyPrint's own
+# sheet, unchanged; tests compare every kind's pages, in pixels, with the stock sheet.
 _UNIVERSAL_PSEUDO_RULES = re.compile(
     r"^::(?:footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
     re.MULTILINE)
 
 
+_MARGIN_BOX_RULES = re.compile(
+    r"^  @(?:top|bottom|left|right)-[a-z-]+ +\{ text-align: [a-z]+; +vertical-align: [a-z]+ +\}\n",
+    re.MULTILINE)
+
+
 def lean_ua_css() -> str:
-    """WeasyPrint's HTML user-agent stylesheet less its rules for every element's pseudo-elements."""
+    """WeasyPrint's HTML user-agent stylesheet less its rules for every element's
+    pseudo-elements and for the page-margin boxes (see above)."""
     source = weasyprint_html.UA
     lean, markers = re.subn(r"^::marker \{", "li::marker {", source, flags=re.MULTILINE)
     lean, notes = _UNIVERSAL_PSEUDO_RULES.subn("", lean)
-    if (markers, notes) != (1, 5):  # a WeasyPrint upgrade changed the sheet: look again
+    lean, margins = _MARGIN_BOX_RULES.subn("", lean)
+    if (markers, notes, margins) != (1, 5, 16):  # a WeasyPrint upgrade changed the sheet: look again
         raise RuntimeError(f"WeasyPrint's UA stylesheet changed ({markers} ::marker, {notes} "
-                           "note rules found); review docflow.documents.render.lean_ua_css")
+                           f"note, {margins} margin-box rules found); review "
+                           "docflow.documents.render.lean_ua_css")
     return lean
 
 
 _lean_ua: CSS | None = None
+
+
+class _Element(cssselect2.ElementWrapper):
+    """cssselect2's element wrapper keeping the selectors it compiled: WeasyPrint queries each
+    document for the same few selectors (``style``, ``link``, ``title``, ``meta``...) and
+    cssselect2 compiles them again (through ``eval``) on every query, ~0.5 ms a letter."""
+
+    _compile = staticmethod(functools.lru_cache(maxsize=64)(cssselect2.ElementWrapper._compile))
 
 
 class LeanHTML(HTML):
@@ -224,7 +244,7 @@ class LeanHTML(HTML):
         html.base_url = None
         html.url_fetcher = url_fetcher
         html.media_type = "print"
-        html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+        html.wrapper_element = _Element.from_html_root(root, content_language=None)
         html.etree_element = html.wrapper_element.etree_element
         return html
 

@@ -54,7 +54,7 @@ def test_lean_user_agent_stylesheet_prints_the_same_pages(renderer, stock, kind,
     assert font_problems(lean.pdf) == []
 
 
-def test_lean_user_agent_stylesheet_leaves_out_only_the_universal_pseudo_element_rules():
+def test_lean_user_agent_stylesheet_leaves_out_only_pseudo_element_and_margin_box_rules():
     stock_css = HTML(string="<p>x</p>")._ua_stylesheets()[0]
     lean = LeanHTML(string="<p>x</p>")._ua_stylesheets()[0]
     assert lean is LeanHTML(string="<p>y</p>")._ua_stylesheets()[0]  # parsed once, reused
@@ -62,7 +62,26 @@ def test_lean_user_agent_stylesheet_leaves_out_only_the_universal_pseudo_element
     text = lean_ua_css()
     assert "li::marker {" in text and "\n::marker" not in text
     assert "::footnote-call" not in text and "::note-callback" not in text
+    assert "@top-left " not in text and "@bottom-right " not in text  # margin boxes
     assert "@footnote" in text and "br::before" in text  # the rest is WeasyPrint's own sheet
+
+
+def test_numbered_pages_still_print_their_page_number_at_the_bottom_right(renderer):
+    doc = renderer.render("reference_brief", samples.reference_brief("kk", history_rows=28),
+                          language="kk", title="t")
+    assert doc.pages >= 2
+    assert f"1 / {doc.pages}" in pdf_text(doc.pdf) and f"2 / {doc.pages}" in pdf_text(doc.pdf)
+
+
+def test_selectors_weasyprint_queries_are_compiled_once_per_process(renderer):
+    from docflow.documents.render import _Element
+
+    renderer.render("reply_letter", samples.reply_letter("kk"), language="kk", title="t")
+    before = _Element._compile.cache_info()
+    renderer.render("reply_letter", samples.reply_letter("ru", number="В-3"), language="ru",
+                    title="t")
+    after = _Element._compile.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
 
 
 def test_a_list_item_keeps_its_marker():
