@@ -469,18 +469,20 @@ class Renderer:
         letterhead drawn under the page (a form XObject painted before the page's own content,
         so readers meet it first, as in flow), the QR code of ``qr_data`` drawn over the
         ``.qr`` box (a 1-bit image, sharp at any size, as ``image-rendering: pixelated``)."""
-        page_box = document.pages[0]._page_box
-        box = _find_box(page_box, "qr")
-        if box is None:
+        located = next(((number, page, box) for number, page in enumerate(document.pages)
+                        if (box := _find_box(page._page_box, "qr")) is not None), None)
+        if located is None:  # (a long letter may carry its box over to another page)
             raise ValueError("an underlaid letter needs a .qr box for its QR code")
+        number, page, box = located
         size, rows = qr_bitmap(qr_data)
         x, width = box.content_box_x() * PDF_SCALE, box.width * PDF_SCALE
-        y = (document.pages[0].height - box.content_box_y() - box.height) * PDF_SCALE
+        y = (page.height - box.content_box_y() - box.height) * PDF_SCALE
         height = box.height * PDF_SCALE
 
         def finish(_document, pdf: pydyf.PDF) -> None:
-            page = pdf.objects[pdf.pages["Kids"][0]]
-            resources = pdf.objects[int(page["Resources"].split()[0])]
+            kids = pdf.pages["Kids"]  # [number, 0, "R", number, 0, "R", ...]
+            first, last = pdf.objects[kids[0]], pdf.objects[kids[3 * number]]
+            resources = pdf.objects[int(first["Resources"].split()[0])]  # shared by the pages
             image = pydyf.Stream([rows], pydyf.Dictionary({
                 "Type": "/XObject", "Subtype": "/Image", "Width": size, "Height": size,
                 "ColorSpace": "/DeviceGray", "BitsPerComponent": 1, "Interpolate": "false",
@@ -489,13 +491,21 @@ class Renderer:
             # Fixed resource names: the same data still gives the same bytes.
             resources["XObject"]["Letterhead"] = head.form.add_to(pdf)
             resources["XObject"]["QR"] = image.reference
-            # WeasyPrint's page stream leaves its y-flip in force: it is wrapped in q ... Q.
-            before = pydyf.Stream([b"q /Letterhead Do Q q"], compress=False)
-            after = pydyf.Stream([b"Q q", pydyf.Array((width, 0, 0, height, x, y)).data[1:-1],
-                                  b"cm /QR Do Q"], compress=False)
-            pdf.add_object(before)
-            pdf.add_object(after)
-            page["Contents"] = pydyf.Array((before.reference, page["Contents"], after.reference))
+            # WeasyPrint's page stream leaves its y-flip in force: each is wrapped in q ... Q.
+            def stream(data: bytes) -> bytes:
+                added = pydyf.Stream([data], compress=False)
+                pdf.add_object(added)
+                return added.reference
+
+            under, restore = stream(b"q /Letterhead Do Q q"), stream(b"Q")
+            draw_qr = stream(b"q " + pydyf.Array((width, 0, 0, height, x, y)).data[1:-1]
+                             + b" cm /QR Do Q")
+            if last is first:
+                first["Contents"] = pydyf.Array((under, first["Contents"], restore, draw_qr))
+            else:
+                first["Contents"] = pydyf.Array((under, first["Contents"], restore))
+                last["Contents"] = pydyf.Array((stream(b"q"), last["Contents"], restore,
+                                                draw_qr))
 
         return finish
 

@@ -138,7 +138,26 @@ def test_letterhead_and_qr_are_written_into_a_valid_pdf_once_per_letter(renderer
         assert pdf.check_pdf_syntax() == []
         (page,) = pdf.pages
         assert sorted(page.Resources.XObject.keys()) == ["/Letterhead", "/QR"]
-        content = page.Contents[0].read_bytes() + page.Contents[2].read_bytes()
+        content = b"".join(stream.read_bytes() for stream in page.Contents)
         assert content.count(b"/Letterhead Do") == 1 and content.count(b"/QR Do") == 1
         fonts = page.Resources.XObject.Letterhead.Resources.Font
         assert len(fonts.keys()) == 2  # the letterhead's own subsets travel with its form
+
+
+def test_a_letter_running_over_a_page_gets_its_qr_code_on_the_page_with_its_box(renderer):
+    import io
+
+    import pikepdf
+
+    from .pdfcheck import reader
+
+    context = samples.reply_letter("ru")
+    context["reception"]["place"] = " ".join([context["reception"]["place"]] * 40)
+    doc = renderer.render("reply_letter", context, language="ru", title="t")
+    assert doc.pages == 2 == len(reader(doc.pdf).pages)
+    assert "Министерство труда" in pdf_text(doc.pdf)
+    with pikepdf.open(io.BytesIO(doc.pdf)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        first, second = (b"".join(s.read_bytes() for s in page.Contents) for page in pdf.pages)
+        assert first.count(b"/Letterhead Do") == 1 and b"/QR Do" not in first
+        assert second.count(b"/QR Do") == 1 and b"/Letterhead Do" not in second
