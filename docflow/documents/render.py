@@ -465,10 +465,11 @@ class Renderer:
 
     @staticmethod
     def _finisher(document, head: Letterhead, qr_data: str):
-        """What WeasyPrint calls once the first page is written, before the file is: the
-        letterhead drawn under the page (a form XObject painted before the page's own content,
+        """What WeasyPrint calls once it has made the PDF's objects, before it writes the file:
+        the letterhead drawn under the first page (a form XObject painted before the page's own content,
         so readers meet it first, as in flow), the QR code of ``qr_data`` drawn over the
-        ``.qr`` box (a 1-bit image, sharp at any size, as ``image-rendering: pixelated``)."""
+        ``.qr`` box (a 1-bit image, sharp at any size, as ``image-rendering: pixelated``), on
+        the page the layout put that box."""
         located = next(((number, page, box) for number, page in enumerate(document.pages)
                         if (box := _find_box(page._page_box, "qr")) is not None), None)
         if located is None:  # (a long letter may carry its box over to another page)
