@@ -58,8 +58,10 @@ def worklist_query(user, scope: str, today: date, soon_working_days: int):
 
     from ..engine.security import visible_filter
 
+    # Appeal.is_open is the database's own copy of the second condition (models.py): it lets a
+    # responsible officer's open appeals be read from one index range
     mine = select(Appeal).where(visible_filter(user, "view", "appeal"),
-                                Appeal.state.notin_(TERMINAL_STATES))
+                                Appeal.state.notin_(TERMINAL_STATES), Appeal.is_open)
     if scope == "mine":
         mine = mine.where(Appeal.responsible_id == user.id)
     soon = current_calendar().shift(today, soon_working_days)
@@ -83,3 +85,47 @@ def worklist_counters(mine, filters: dict):
     return mine.with_only_columns(
         func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
     ).order_by(None)
+
+
+#: What a worklist page shows of each appeal (and every column it may be sorted by): row tuples,
+#: not ORM objects, so a page loads no relationship and no appeal text.
+PAGE_COLUMNS = (Appeal.id, Appeal.registration_number, Appeal.last_name, Appeal.first_name,
+                Appeal.patronymic, Appeal.subject, Appeal.state, Appeal.registered_on,
+                Appeal.reply_due)
+
+
+def worklist_page(mine, filters: dict, view: str, sorts: dict, sort, limit: int, offset: int):
+    """The worklist's counters AND one page of its rows in ONE statement, over one pass of the
+    user's open appeals: ``(statement, page_columns)``.
+
+    ``mine`` is :func:`worklist_query`'s select, ``filters`` its counters' clauses; the page
+    shows the rows of filter ``view`` (all when ``view`` is not a filter) in the order ``sort``
+    (a :class:`~docflow.sorting.Sort` over ``sorts``, whose columns are :data:`PAGE_COLUMNS`),
+    then by id. The user's open appeals are found once (a CTE with each counter's clause as a
+    0/1 column); the counters sum it and the page is its filtered, ordered slice, joined to the
+    counters' single row (a LEFT JOIN: an empty page still returns the counters, with NULL
+    row columns). Each row: ``count, *one sum per filter, *PAGE_COLUMNS``."""
+    from sqlalchemy import case, func, select, true
+
+    from ..sorting import order_by
+
+    flags = [case((clause, 1), else_=0).label(f"f_{name}") for name, clause in filters.items()]
+    base = mine.with_only_columns(*PAGE_COLUMNS, *flags).order_by(None).cte("worklist_open")
+    counters = select(func.count(base.c.id).label("n_all"),
+                      *(func.sum(base.c[f"f_{name}"]).label(f"n_{name}") for name in filters)
+                      ).subquery("worklist_counters")
+    columns = [base.c[c.key] for c in PAGE_COLUMNS]
+    page = select(*columns)
+    if view in filters:
+        page = page.where(base.c[f"f_{view}"] == 1)
+
+    def on(rows, mapping):
+        return {key: ([rows.c[c.key] for c in cols] if isinstance(cols, (list, tuple))
+                      else rows.c[cols.key]) for key, cols in mapping.items()}
+
+    page = page.order_by(*order_by(sort, on(base, sorts), base.c.id)).limit(limit).offset(offset)
+    page = page.subquery("worklist_page")
+    statement = (select(*counters.c, *page.c)
+                 .select_from(counters.outerjoin(page, true()))
+                 .order_by(*order_by(sort, on(page, sorts), page.c.id)))
+    return statement, [c.key for c in PAGE_COLUMNS]

@@ -3,12 +3,14 @@
 Handlers load (404 when invisible), check (403), act through operations, and commit once.
 """
 from datetime import date
+from typing import NamedTuple
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
@@ -18,16 +20,17 @@ from ..engine.files import add_file_version, files_of
 from ..engine.security import can, visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
+from ..i18n import format_day
 from ..reference.models import Body, Official, Venue
 from ..sorting import list_args, order_by, parse_sort
 from .assignment import AssignmentError, reassign
 from .forms import IntakeForm, ReassignForm
 from .intake import IntakeSchema
-from .models import Appeal
+from .models import Appeal, applicant_name
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import deadlines, worklist_counters, worklist_query
+from .queries import deadlines, worklist_page, worklist_query
 
 bp = Blueprint("reception", __name__)
 
@@ -261,12 +264,73 @@ def worklist_listing(user, args):
 @bp.route("/worklist")
 @login_required
 def worklist():
-    """The responsible employee's appeals: counters, filters, sorting, due in working days."""
-    mine, filters, view, sort, ordered = worklist_listing(current_user, request.args)
-    counts = db.session.execute(worklist_counters(mine, filters)).one()
-    counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
+    """The responsible employee's appeals: counters, filters, sorting, due in working days.
+
+    One statement gives the counters and the page (:func:`.queries.worklist_page`); the rows are
+    plain tuples made ready to print by :func:`worklist_rows`."""
+    mine, filters, view, sort, _ordered = worklist_listing(current_user, request.args)
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.execute(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    statement, keys = worklist_page(mine, filters, view, SORTS, sort, PAGE_SIZE,
+                                    (page - 1) * PAGE_SIZE)
+    result = db.session.execute(statement).all()
+    width = 1 + len(filters)
+    counts = result[0][:width]
+    counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
+    rows = worklist_rows([dict(zip(keys, r[width:], strict=True)) for r in result
+                          if r[width] is not None])
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
-                           sort=sort, page=page, due_in=due_in,
+                           sort=sort, page=page, page_size=PAGE_SIZE,
                            args=list_args(request.args, drop=("page", "sort", "dir")))
+
+
+class WorklistRow(NamedTuple):
+    """One worklist row, ready to print (texts translated, dates formatted)."""
+
+    id: int
+    href: str
+    number: str
+    select_label: str
+    applicant: str
+    subject: str
+    state: str
+    registered: str
+    due: str
+    due_text: str
+    overdue: bool
+
+
+def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistRow]:
+    """The worklist's rows (``PAGE_COLUMNS`` by name) as :class:`WorklistRow`: "due in N working
+    days" from the calendar (:func:`due_in`), the state's title, dates in the reader's locale.
+    What many rows share (a state, a date, a number of days) is worked out once per page."""
+    from ..engine.core import current_engine
+
+    today = today or date.today()
+    states = current_engine().workflow_for("appeal").states
+    calendar = current_calendar()
+    titles: dict[str, str] = {}
+    days: dict[date, int] = {}
+    phrases: dict[int, str] = {}
+    # translations are markup, the values put into them are escaped: as the templates' _() does
+    select = Markup(_("Select %(number)s"))
+
+    out = []
+    for r in rows:
+        state = r["state"]
+        if state not in titles:
+            titles[state] = Markup(_(states[state].title if state in states else state)) % {}
+        due = r["reply_due"]
+        if due not in days:
+            days[due] = calendar.working_days_between(today, due)
+        n = days[due]
+        if n not in phrases:
+            phrases[n] = (Markup(_("overdue by %(n)s working days")) % {"n": -n} if n < 0
+                          else Markup(_("due in %(n)s working days")) % {"n": n})
+        number = r["registration_number"]
+        out.append(WorklistRow(
+            id=r["id"], href=url_for("reception.appeal", appeal_id=r["id"]), number=number,
+            select_label=select % {"number": number},
+            applicant=applicant_name(r["last_name"], r["first_name"], r["patronymic"]),
+            subject=r["subject"], state=titles[state], registered=format_day(r["registered_on"]),
+            due=format_day(due), due_text=phrases[n], overdue=n < 0))
+    return out
