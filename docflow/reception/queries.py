@@ -1,5 +1,7 @@
 """Questions asked of many appeals at once, as SQL (lists, counters, exports) — one place."""
+from collections import OrderedDict
 from datetime import date
+from threading import Lock
 
 from ..calendar.store import current_calendar
 from .models import Appeal
@@ -78,15 +80,6 @@ def worklist_query(user, scope: str, today: date, soon_working_days: int):
     return mine, filters
 
 
-def worklist_counters(mine, filters: dict):
-    """Every counter of the worklist in ONE grouped statement (a scan of the open appeals)."""
-    from sqlalchemy import case, func
-
-    return mine.with_only_columns(
-        func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
-    ).order_by(None)
-
-
 #: What a worklist page shows of each appeal (and every column it may be sorted by): row tuples,
 #: not ORM objects, so a page loads no relationship and no appeal text.
 PAGE_COLUMNS = (Appeal.id, Appeal.registration_number, Appeal.last_name, Appeal.first_name,
@@ -129,3 +122,42 @@ def worklist_page(mine, filters: dict, view: str, sorts: dict, sort, limit: int,
                  .select_from(counters.outerjoin(page, true()))
                  .order_by(*order_by(sort, on(page, sorts), page.c.id)))
     return statement, [c.key for c in PAGE_COLUMNS]
+
+
+#: Worklist statements already built, by everything they are built from (see worklist_statement).
+_STATEMENTS: OrderedDict = OrderedDict()
+_STATEMENTS_LOCK = Lock()
+MAX_STATEMENTS = 512
+
+
+def worklist_statement(user, scope: str, view: str, sort, sorts: dict, today: date,
+                       soon_working_days: int, limit: int, offset: int):
+    """:func:`worklist_page` of :func:`worklist_query`, built once and then reused:
+    ``(statement, page_columns, counter_names)``.
+
+    A statement is a function of the user's principal (roles, clearances, groups), their local
+    grants (read once per transaction), the engine's workflows, the calendar in force (a new
+    object when an administrator changes a day), the day, the scope, the filter, the order and
+    the page; all of them make the key, so a change of any gives a new statement. Reusing the
+    object saves building the expressions and SQLAlchemy's cache key for them on every request
+    (a few milliseconds of CPU)."""
+    from ..engine.core import current_engine
+    from ..engine.security import local_grants, principal_for
+
+    principal = principal_for(user)
+    key = (current_engine(), principal, tuple(sorted(local_grants(principal).items())), user.id,
+           scope, view, sort, id(sorts), today, soon_working_days, current_calendar(), limit,
+           offset)
+    with _STATEMENTS_LOCK:
+        built = _STATEMENTS.get(key)
+        if built is not None:
+            _STATEMENTS.move_to_end(key)
+            return built
+    mine, filters = worklist_query(user, scope, today, soon_working_days)
+    statement, columns = worklist_page(mine, filters, view, sorts, sort, limit, offset)
+    built = (statement, columns, ("all", *filters))
+    with _STATEMENTS_LOCK:
+        _STATEMENTS[key] = built
+        while len(_STATEMENTS) > MAX_STATEMENTS:
+            _STATEMENTS.popitem(last=False)
+    return built

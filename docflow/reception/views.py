@@ -30,7 +30,7 @@ from .models import Appeal, applicant_name
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import deadlines, worklist_page, worklist_query
+from .queries import deadlines, worklist_query, worklist_statement
 
 bp = Blueprint("reception", __name__)
 
@@ -237,6 +237,9 @@ def worklist_batch():
     return redirect(url_for(".worklist"), 303)
 
 
+#: pages past this one are empty anyway (a larger OFFSET would overflow PostgreSQL's bigint)
+MAX_PAGE = 1_000_000
+
 #: The worklist's sort keys (a whitelist, docflow/sorting.py); the id breaks ties.
 SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
          "number": Appeal.registration_number,
@@ -266,16 +269,18 @@ def worklist_listing(user, args):
 def worklist():
     """The responsible employee's appeals: counters, filters, sorting, due in working days.
 
-    One statement gives the counters and the page (:func:`.queries.worklist_page`); the rows are
-    plain tuples made ready to print by :func:`worklist_rows`."""
-    mine, filters, view, sort, _ordered = worklist_listing(current_user, request.args)
-    page = max(1, request.args.get("page", 1, type=int))
-    statement, keys = worklist_page(mine, filters, view, SORTS, sort, PAGE_SIZE,
-                                    (page - 1) * PAGE_SIZE)
+    One statement gives the counters and the page (:func:`.queries.worklist_page`, the same
+    filters, order and visibility as :func:`worklist_listing`, which the export reads); the rows
+    are plain tuples made ready to print by :func:`worklist_rows`."""
+    view = request.args.get("show", "all")
+    sort = parse_sort(request.args, SORTS, "due")
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    statement, keys, names = worklist_statement(
+        current_user, request.args.get("scope", "mine"), view, sort, SORTS, date.today(),
+        SOON_WORKING_DAYS, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     result = db.session.execute(statement).all()
-    width = 1 + len(filters)
-    counts = result[0][:width]
-    counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
+    width = len(names)
+    counters = dict(zip(names, [int(c or 0) for c in result[0][:width]], strict=True))
     rows = worklist_rows([dict(zip(keys, r[width:], strict=True)) for r in result
                           if r[width] is not None])
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
