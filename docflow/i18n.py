@@ -63,13 +63,14 @@ def current_translations():
     return domain.get_translations() if domain is not None else get_translations()
 
 
-def format_day(value: date, fmt: str = "medium") -> str:
+def format_day(value: date, fmt: str = "medium", locale: str | None = None) -> str:
     """``flask_babel.format_date`` of a calendar day in the current locale, remembered per
     process: a day, a format and a locale always give the same text (docflow sets no custom
-    ``date_formats``), and a list page prints a hundred days (Babel works each one out anew)."""
+    ``date_formats``), and a list page prints a hundred days (Babel works each one out anew).
+    ``locale``: ``str(get_locale())`` when the caller already has it (a loop over rows)."""
     if isinstance(value, datetime):  # a datetime is moved to the user's zone first: not kept
         return format_date(value, fmt)
-    key = (value, fmt, str(get_locale()))
+    key = (value, fmt, locale or str(get_locale()))
     text = _DAYS.get(key)
     if text is None:
         text = format_date(value, fmt)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -288,6 +288,9 @@ def worklist():
                            args=list_args(request.args, drop=("page", "sort", "dir")))
 
 
+_MARKER = 918273645  # a stand-in appeal id: worklist_rows builds the appeal address once
+
+
 class WorklistRow(NamedTuple):
     """One worklist row, ready to print (texts translated, dates formatted)."""
 
@@ -318,6 +321,10 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
     phrases: dict[int, str] = {}
     # translations are markup, the values put into them are escaped: as the templates' _() does
     select = Markup(_("Select %(number)s"))
+    locale = str(get_locale())
+    # the appeal's address, built once: url_for with a marker id, the marker replaced by each id
+    # (an int converter prints the id as its digits)
+    head, tail = url_for("reception.appeal", appeal_id=_MARKER).split(str(_MARKER))
 
     out = []
     for r in rows:
@@ -333,9 +340,10 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
                           else Markup(_("due in %(n)s working days")) % {"n": n})
         number = r["registration_number"]
         out.append(WorklistRow(
-            id=r["id"], href=url_for("reception.appeal", appeal_id=r["id"]), number=number,
+            id=r["id"], href=f"{head}{r['id']}{tail}", number=number,
             select_label=select % {"number": number},
             applicant=applicant_name(r["last_name"], r["first_name"], r["patronymic"]),
-            subject=r["subject"], state=titles[state], registered=format_day(r["registered_on"]),
-            due=format_day(due), due_text=phrases[n], overdue=n < 0))
+            subject=r["subject"], state=titles[state],
+            registered=format_day(r["registered_on"], locale=locale),
+            due=format_day(due, locale=locale), due_text=phrases[n], overdue=n < 0))
     return out
