@@ -112,6 +112,14 @@ with app.app_context():
     made = []
     from sqlalchemy import inspect
     insp = inspect(db.engine)
+    if "is_open" not in {c["name"] for c in insp.get_columns("appeal")}:
+        from docflow.reception.models import add_open_column  # filled from the states
+        with db.engine.begin() as c:
+            add_open_column(c)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM appeal")  # index-only scans need the visibility map
+        made.append("appeal.is_open (filled, triggers)")
+        insp = inspect(db.engine)
     for table in db.metadata.sorted_tables:  # columns added to the models since the cache
         have = {c["name"] for c in insp.get_columns(table.name)}
         for column in table.columns:

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import Domain, format_date, format_datetime, get_locale, get_translations, refresh
+from flask_babel import (
+    Domain,
+    format_date,
+    format_datetime,
+    get_locale,
+    get_translations,
+    refresh,
+)
 from flask_babel import gettext as flask_gettext
 from flask_login import current_user
 
@@ -54,6 +61,26 @@ def current_translations():
     ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
     domain = getattr(ns, "babel_domain", None)
     return domain.get_translations() if domain is not None else get_translations()
+
+
+def format_day(value: date, fmt: str = "medium", locale: str | None = None) -> str:
+    """``flask_babel.format_date`` of a calendar day in the current locale, remembered per
+    process: a day, a format and a locale always give the same text (docflow sets no custom
+    ``date_formats``), and a list page prints a hundred days (Babel works each one out anew).
+    ``locale``: ``str(get_locale())`` when the caller already has it (a loop over rows)."""
+    if isinstance(value, datetime):  # a datetime is moved to the user's zone first: not kept
+        return format_date(value, fmt)
+    key = (value, fmt, locale or str(get_locale()))
+    text = _DAYS.get(key)
+    if text is None:
+        text = format_date(value, fmt)
+        if len(_DAYS) < MAX_DAYS:
+            _DAYS[key] = text
+    return text
+
+
+MAX_DAYS = 20_000  # about nine years of days in three languages
+_DAYS: dict[tuple[date, str, str], str] = {}
 
 
 def select_locale() -> str:
@@ -105,7 +132,7 @@ def init_app(app) -> None:
     def _date(value: date | str | None, fmt: str = "medium") -> str:
         if isinstance(value, str) and value:  # an ISO date from an API-shaped dict
             value = date.fromisoformat(value)
-        return format_date(value, fmt) if value else ""
+        return format_day(value, fmt) if value else ""
 
     @app.template_filter("day_reason")
     def _day_reason(value: date | str, reason: str | None) -> str:

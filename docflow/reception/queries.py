@@ -1,5 +1,7 @@
 """Questions asked of many appeals at once, as SQL (lists, counters, exports) — one place."""
+from collections import OrderedDict
 from datetime import date
+from threading import Lock
 
 from ..calendar.store import current_calendar
 from .models import Appeal
@@ -58,8 +60,10 @@ def worklist_query(user, scope: str, today: date, soon_working_days: int):
 
     from ..engine.security import visible_filter
 
+    # Appeal.is_open is the database's own copy of the second condition (models.py): it lets a
+    # responsible officer's open appeals be read from one index range
     mine = select(Appeal).where(visible_filter(user, "view", "appeal"),
-                                Appeal.state.notin_(TERMINAL_STATES))
+                                Appeal.state.notin_(TERMINAL_STATES), Appeal.is_open)
     if scope == "mine":
         mine = mine.where(Appeal.responsible_id == user.id)
     soon = current_calendar().shift(today, soon_working_days)
@@ -76,10 +80,84 @@ def worklist_query(user, scope: str, today: date, soon_working_days: int):
     return mine, filters
 
 
-def worklist_counters(mine, filters: dict):
-    """Every counter of the worklist in ONE grouped statement (a scan of the open appeals)."""
-    from sqlalchemy import case, func
+#: What a worklist page shows of each appeal (and every column it may be sorted by): row tuples,
+#: not ORM objects, so a page loads no relationship and no appeal text.
+PAGE_COLUMNS = (Appeal.id, Appeal.registration_number, Appeal.last_name, Appeal.first_name,
+                Appeal.patronymic, Appeal.subject, Appeal.state, Appeal.registered_on,
+                Appeal.reply_due)
 
-    return mine.with_only_columns(
-        func.count(Appeal.id), *(func.sum(case((c, 1), else_=0)) for c in filters.values())
-    ).order_by(None)
+
+def worklist_page(mine, filters: dict, view: str, sorts: dict, sort, limit: int, offset: int):
+    """The worklist's counters AND one page of its rows in ONE statement, over one pass of the
+    user's open appeals: ``(statement, page_columns)``.
+
+    ``mine`` is :func:`worklist_query`'s select, ``filters`` its counters' clauses; the page
+    shows the rows of filter ``view`` (all when ``view`` is not a filter) in the order ``sort``
+    (a :class:`~docflow.sorting.Sort` over ``sorts``, whose columns are :data:`PAGE_COLUMNS`),
+    then by id. The user's open appeals are found once (a CTE with each counter's clause as a
+    0/1 column); the counters sum it and the page is its filtered, ordered slice, joined to the
+    counters' single row (a LEFT JOIN: an empty page still returns the counters, with NULL
+    row columns). Each row: ``count, *one sum per filter, *PAGE_COLUMNS``."""
+    from sqlalchemy import case, func, select, true
+
+    from ..sorting import order_by
+
+    flags = [case((clause, 1), else_=0).label(f"f_{name}") for name, clause in filters.items()]
+    base = mine.with_only_columns(*PAGE_COLUMNS, *flags).order_by(None).cte("worklist_open")
+    counters = select(func.count(base.c.id).label("n_all"),
+                      *(func.sum(base.c[f"f_{name}"]).label(f"n_{name}") for name in filters)
+                      ).subquery("worklist_counters")
+    columns = [base.c[c.key] for c in PAGE_COLUMNS]
+    page = select(*columns)
+    if view in filters:
+        page = page.where(base.c[f"f_{view}"] == 1)
+
+    def on(rows, mapping):
+        return {key: ([rows.c[c.key] for c in cols] if isinstance(cols, (list, tuple))
+                      else rows.c[cols.key]) for key, cols in mapping.items()}
+
+    page = page.order_by(*order_by(sort, on(base, sorts), base.c.id)).limit(limit).offset(offset)
+    page = page.subquery("worklist_page")
+    statement = (select(*counters.c, *page.c)
+                 .select_from(counters.outerjoin(page, true()))
+                 .order_by(*order_by(sort, on(page, sorts), page.c.id)))
+    return statement, [c.key for c in PAGE_COLUMNS]
+
+
+#: Worklist statements already built, by everything they are built from (see worklist_statement).
+_STATEMENTS: OrderedDict = OrderedDict()
+_STATEMENTS_LOCK = Lock()
+MAX_STATEMENTS = 512
+
+
+def worklist_statement(user, scope: str, view: str, sort, sorts: dict, today: date,
+                       soon_working_days: int, limit: int, offset: int):
+    """:func:`worklist_page` of :func:`worklist_query`, built once and then reused:
+    ``(statement, page_columns, counter_names)``.
+
+    A statement is a function of the user's principal (roles, clearances, groups), their local
+    grants (read once per transaction), the engine's workflows, the calendar in force (a new
+    object when an administrator changes a day), the day, the scope, the filter, the order and
+    the page; all of them make the key, so a change of any gives a new statement. Reusing the
+    object saves building the expressions and SQLAlchemy's cache key for them on every request
+    (a few milliseconds of CPU)."""
+    from ..engine.core import current_engine
+    from ..engine.security import local_grants, principal_for
+
+    principal = principal_for(user)
+    key = (current_engine(), principal, tuple(sorted(local_grants(principal).items())), user.id,
+           scope, view, sort, id(sorts), today, soon_working_days, current_calendar(), limit,
+           offset)
+    with _STATEMENTS_LOCK:
+        built = _STATEMENTS.get(key)
+        if built is not None:
+            _STATEMENTS.move_to_end(key)
+            return built
+    mine, filters = worklist_query(user, scope, today, soon_working_days)
+    statement, columns = worklist_page(mine, filters, view, sorts, sort, limit, offset)
+    built = (statement, columns, ("all", *filters))
+    with _STATEMENTS_LOCK:
+        _STATEMENTS[key] = built
+        while len(_STATEMENTS) > MAX_STATEMENTS:
+            _STATEMENTS.popitem(last=False)
+    return built

@@ -3,12 +3,14 @@
 Handlers load (404 when invisible), check (403), act through operations, and commit once.
 """
 from datetime import date
+from typing import NamedTuple
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
@@ -18,16 +20,17 @@ from ..engine.files import add_file_version, files_of
 from ..engine.security import can, visible_filter
 from ..engine.workflow import allowed_transitions, history, transition
 from ..extensions import db
+from ..i18n import format_day
 from ..reference.models import Body, Official, Venue
 from ..sorting import list_args, order_by, parse_sort
 from .assignment import AssignmentError, reassign
 from .forms import IntakeForm, ReassignForm
 from .intake import IntakeSchema
-from .models import Appeal
+from .models import Appeal, applicant_name
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import deadlines, worklist_counters, worklist_query
+from .queries import deadlines, worklist_query, worklist_statement
 
 bp = Blueprint("reception", __name__)
 
@@ -234,6 +237,9 @@ def worklist_batch():
     return redirect(url_for(".worklist"), 303)
 
 
+#: pages past this one are empty anyway (a larger OFFSET would overflow PostgreSQL's bigint)
+MAX_PAGE = 1_000_000
+
 #: The worklist's sort keys (a whitelist, docflow/sorting.py); the id breaks ties.
 SORTS = {"due": Appeal.reply_due, "registered": Appeal.registered_on,
          "number": Appeal.registration_number,
@@ -261,12 +267,83 @@ def worklist_listing(user, args):
 @bp.route("/worklist")
 @login_required
 def worklist():
-    """The responsible employee's appeals: counters, filters, sorting, due in working days."""
-    mine, filters, view, sort, ordered = worklist_listing(current_user, request.args)
-    counts = db.session.execute(worklist_counters(mine, filters)).one()
-    counters = dict(zip(("all", *filters), [int(c or 0) for c in counts], strict=True))
-    page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.execute(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    """The responsible employee's appeals: counters, filters, sorting, due in working days.
+
+    One statement gives the counters and the page (:func:`.queries.worklist_page`, the same
+    filters, order and visibility as :func:`worklist_listing`, which the export reads); the rows
+    are plain tuples made ready to print by :func:`worklist_rows`."""
+    view = request.args.get("show", "all")
+    sort = parse_sort(request.args, SORTS, "due")
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    statement, keys, names = worklist_statement(
+        current_user, request.args.get("scope", "mine"), view, sort, SORTS, date.today(),
+        SOON_WORKING_DAYS, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    result = db.session.execute(statement).all()
+    width = len(names)
+    counters = dict(zip(names, [int(c or 0) for c in result[0][:width]], strict=True))
+    rows = worklist_rows([dict(zip(keys, r[width:], strict=True)) for r in result
+                          if r[width] is not None])
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
-                           sort=sort, page=page, due_in=due_in,
+                           sort=sort, page=page, page_size=PAGE_SIZE,
                            args=list_args(request.args, drop=("page", "sort", "dir")))
+
+
+_MARKER = 918273645  # a stand-in appeal id: worklist_rows builds the appeal address once
+
+
+class WorklistRow(NamedTuple):
+    """One worklist row, ready to print (texts translated, dates formatted)."""
+
+    id: int
+    href: str
+    number: str
+    select_label: str
+    applicant: str
+    subject: str
+    state: str
+    registered: str
+    due: str
+    due_text: str
+    overdue: bool
+
+
+def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistRow]:
+    """The worklist's rows (``PAGE_COLUMNS`` by name) as :class:`WorklistRow`: "due in N working
+    days" from the calendar (:func:`due_in`), the state's title, dates in the reader's locale.
+    What many rows share (a state, a date, a number of days) is worked out once per page."""
+    from ..engine.core import current_engine
+
+    today = today or date.today()
+    states = current_engine().workflow_for("appeal").states
+    calendar = current_calendar()
+    titles: dict[str, str] = {}
+    days: dict[date, int] = {}
+    phrases: dict[int, str] = {}
+    # translations are markup, the values put into them are escaped: as the templates' _() does
+    select = Markup(_("Select %(number)s"))
+    locale = str(get_locale())
+    # the appeal's address, built once: url_for with a marker id, the marker replaced by each id
+    # (an int converter prints the id as its digits)
+    head, tail = url_for("reception.appeal", appeal_id=_MARKER).split(str(_MARKER))
+
+    out = []
+    for r in rows:
+        state = r["state"]
+        if state not in titles:
+            titles[state] = Markup(_(states[state].title if state in states else state)) % {}
+        due = r["reply_due"]
+        if due not in days:
+            days[due] = calendar.working_days_between(today, due)
+        n = days[due]
+        if n not in phrases:
+            phrases[n] = (Markup(_("overdue by %(n)s working days")) % {"n": -n} if n < 0
+                          else Markup(_("due in %(n)s working days")) % {"n": n})
+        number = r["registration_number"]
+        out.append(WorklistRow(
+            id=r["id"], href=f"{head}{r['id']}{tail}", number=number,
+            select_label=select % {"number": number},
+            applicant=applicant_name(r["last_name"], r["first_name"], r["patronymic"]),
+            subject=r["subject"], state=titles[state],
+            registered=format_day(r["registered_on"], locale=locale),
+            due=format_day(due, locale=locale), due_text=phrases[n], overdue=n < 0))
+    return out

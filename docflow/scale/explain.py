@@ -10,18 +10,21 @@ from ..engine import catalog
 from ..engine.security import visible_filter
 from ..extensions import db
 from ..reception.models import Appeal
-from ..reception.queries import overdue_clause, worklist_counters, worklist_query
+from ..reception.queries import overdue_clause, worklist_page, worklist_query
+from ..sorting import Sort
 
 
 def statements(user) -> list[tuple[str, object]]:
+    from ..reception.views import PAGE_SIZE, SORTS
+
     today = date.today()
     mine, filters = worklist_query(user, "mine", today, 3)
     everyone, all_filters = worklist_query(user, "all", today, 3)
-    out = [
-        ("worklist_counters", worklist_counters(mine, filters)),
-        ("worklist_page", mine.order_by(Appeal.reply_due, Appeal.id).limit(50)),
-        ("worklist_all_counters", worklist_counters(everyone, all_filters)),
-        ("worklist_all_page", everyone.order_by(Appeal.reply_due, Appeal.id).limit(50)),
+    due = Sort("due")
+    out = [  # the worklist's counters and first page: one statement (the page's own)
+        ("worklist", worklist_page(mine, filters, "all", SORTS, due, PAGE_SIZE, 0)[0]),
+        ("worklist_all", worklist_page(everyone, all_filters, "all", SORTS, due, PAGE_SIZE,
+                                       0)[0]),
         ("overdue_count", select(func.count()).select_from(Appeal).where(
             visible_filter(user, "view", "appeal"), overdue_clause(today))),
     ]

@@ -46,7 +46,7 @@ from ..extensions import db
 from ..reception.identity import check_digit
 from ..reception.intake import ELECTRONIC_CHANNELS, is_restricted
 from ..reception.numbering import RegistrationCounter, format_number
-from ..reception.queries import REPLY_WORKING_DAYS
+from ..reception.queries import REPLY_WORKING_DAYS, TERMINAL_STATES
 from ..reference.models import Body, Division, Official, Venue
 from . import words as W
 
@@ -112,7 +112,7 @@ COLUMNS = {
                "registered_on", "registered_by_id", "reply_due", "replied_on", "responsible_id",
                "applicant_kind", "iin", "bin", "organization", "last_name", "first_name",
                "patronymic", "citizenship", "applicant_language", "phone", "email", "address",
-               "subject", "text"),
+               "subject", "text", "is_open"),
     "material_request": ("id", "appeal_id", "addressee_kind", "division_id", "addressee_body_id",
                          "addressee_venue_id", "question", "required", "working_days",
                          "asked_on", "due_on", "requester_id", "answer", "answered_on",
@@ -541,7 +541,8 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
             official_id if final_body is body else None, year, seq, number, naive, registered_on,
             registered_by, reply_due, replied_on, responsible, "legal_entity" if legal
             else "individual", iin, bin_, organization, last, first, patronymic, citizenship,
-            language, phone, email, address, subject, body_text))
+            language, phone, email, address, subject, body_text,
+            state not in TERMINAL_STATES))
         writer.add("appeal_assignment", (next_id("appeal_assignment"), appeal_id, responsible,
                                          registered_by, naive,
                                          "assigned on registration by the rule (R25)"))
