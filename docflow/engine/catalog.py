@@ -926,13 +926,15 @@ def page_statement(user, query: Query, page: int = 1, per_page: int = 20):
 SUPERSET, TOTAL, TOTAL_CAPPED, KEYS, KEYS_CAPPED, PAGE = range(6)
 
 
-def _keys_of(matches):
-    """FROM-able (function, its value column): the facet keys of each row of ``matches``."""
+def _keys_of(matches, *columns):
+    """A FROM-able of the facet keys of each row of ``matches`` (column ``key``, and
+    ``columns`` of ``matches`` repeated per key). PostgreSQL: ``unnest`` in the select list
+    (one projection, much cheaper than a lateral function scan per row); SQLite: json_each."""
     if _is_postgresql():
-        keys = func.unnest(matches.c.facets).table_valued("key").render_derived()
-        return keys, keys.c.key
+        return select(func.unnest(matches.c.facets).label("key"), *columns).subquery("keys")
     keys = func.json_each(matches.c.facets).table_valued("value")
-    return keys, keys.c.value
+    return (select(keys.c.value.label("key"), *columns).select_from(matches)
+            .join(keys, true()).subquery("keys"))
 
 
 def _is_facet(key, name: str):
@@ -978,13 +980,13 @@ def counts_statement(user, query: Query, facets: Sequence[str], *,
     parts = [select(*row(SUPERSET, None, func.count())).select_from(superset),
              select(*row(TOTAL, None, counted(every))).select_from(superset)]
     if facets:
-        keys, key = _keys_of(superset)
-        when_own = [(_is_facet(key, name), and_(true(), *(f for j, f in enumerate(flag) if j != i)))
+        keys = _keys_of(superset, *flag)
+        key, kflag = keys.c.key, [keys.c[f"f{i}"] for i in range(len(own))]
+        when_own = [(_is_facet(key, name), and_(true(), *(f for j, f in enumerate(kflag)
+                                                          if j != i)))
                     for i, name in enumerate(own)]
-        passes = (case(*when_own, else_=every if every is not None else true())
-                  if when_own else every)
-        parts.append(select(*row(KEYS, key, counted(passes))).select_from(superset)
-                     .join(keys, true()).group_by(key))
+        passes = (case(*when_own, else_=and_(*kflag)) if when_own else None)
+        parts.append(select(*row(KEYS, key, counted(passes))).group_by(key))
     if page:
         offset, limit = page
         rank = func.row_number().over(order_by=(
@@ -1002,9 +1004,9 @@ def counts_statement(user, query: Query, facets: Sequence[str], *,
         parts.append(select(*row(TOTAL_CAPPED, None, func.count())).select_from(matches)
                      .where(cut))
         if shared:
-            keys, key = _keys_of(matches)
-            parts.append(select(*row(KEYS_CAPPED, key, func.count())).select_from(matches)
-                         .join(keys, true()).where(cut).group_by(key))
+            keys = _keys_of(matches)
+            parts.append(select(*row(KEYS_CAPPED, keys.c.key, func.count())).where(cut)
+                         .group_by(keys.c.key))
     return union_all(*parts)
 
 

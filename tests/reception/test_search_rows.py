@@ -165,3 +165,30 @@ def test_results_and_facets_equal_a_naive_count(db_app, words, filters):
         for name, rows in result.facets.items():
             assert {fc.value: fc.count for fc in rows} == dict(counts[name]), (login, name)
         assert catalog.count(reader, q=words, type="appeal", filters=filters) == len(expected)
+
+
+def test_past_the_count_limit_the_total_and_other_facets_stay_exact(db_app, monkeypatch):
+    """One scan reads the matches without the filtered facet's own filter; when that scan
+    passes COUNT_LIMIT, the total and the other facets come from the query's own matches
+    (exact while those are within the limit) and only the filtered facet is a lower bound."""
+    generate(150, seed=3)
+    db.session.commit()
+    reader = user(db.session.execute(select(User.login).where(User.login.like("g-reg-%"))
+                                     .order_by(User.login).limit(1)).scalar_one())
+    years = catalog.search(reader, type="appeal", facets=["year"]).facets["year"]
+    year = min(years, key=lambda fc: fc.count).value
+    kw = dict(type="appeal", filters={"year": [year]}, facets=list(FACETS), per_page=100)
+    full = catalog.search(reader, **kw)
+    superset = sum(fc.count for fc in full.facets["year"])
+    assert full.total < superset and not full.capped and not full.capped_facets
+    monkeypatch.setattr(catalog, "COUNT_LIMIT", full.total)
+    cut = catalog.search(reader, **kw)
+    assert (cut.total, cut.capped, cut.capped_facets) == (full.total, False, {"year"})
+    assert [a.id for a in cut.items] == [a.id for a in full.items]
+    assert {k: v for k, v in cut.facets.items() if k != "year"} == \
+        {k: v for k, v in full.facets.items() if k != "year"}
+    assert sum(fc.count for fc in cut.facets["year"]) == full.total + 1   # the rows read
+    monkeypatch.setattr(catalog, "COUNT_LIMIT", full.total - 1)
+    over = catalog.search(reader, **kw)
+    assert (over.total, over.capped) == (full.total, True) and over.capped_facets == set(FACETS)
+    assert [a.id for a in over.items] == [a.id for a in full.items]       # the page is exact
