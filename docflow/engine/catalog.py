@@ -789,10 +789,10 @@ def search(user, *, q: str | None = None, type: str | None = None, filters: dict
     """One page of the items ``user`` may view that match, the total, and facet counts.
 
     Statements, whatever the number of results: ONE on the search rows
-    (:class:`CatalogText`) for the total, every facet and — when it read every match and the
-    order is one the search row holds — the page's ids (:func:`counts_statement`); one loading
-    the page's items by id, or paging on the search rows itself (:func:`page_statement`); one
-    for the items' places. The total and each facet count at most :data:`COUNT_LIMIT` + 1
+    (:class:`CatalogText`) for the total, every facet and — when it read every match — the
+    page's ids (:func:`counts_statement`); one loading the page's items by id, or, past
+    COUNT_LIMIT matches, paging on the search rows itself (:func:`page_statement`); one for
+    the items' places. The total and each facet count at most :data:`COUNT_LIMIT` + 1
     matches. Raises :class:`CatalogError` for input it cannot run.
     """
     query = prepare(q=q, type=type, filters=filters, sort=sort)
@@ -815,7 +815,7 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
     offset = (page - 1) * per_page
     total, counts, capped, ids = _row_counts(user, query, wanted, (offset, per_page))
     model = _model(query)
-    if ids is None:  # more matches than one scan counts, or an order the search row lacks
+    if ids is None:  # more matches than one scan counts
         items = db.session.execute(page_statement(user, query, page, per_page)).scalars().all()
     elif ids:
         found = {item.id: item for item in db.session.execute(
@@ -828,25 +828,22 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
 
 
 def uses_rows(query: Query) -> bool:
-    """Whether the query is answered from the search rows (``engine_catalog_text``) alone: a
-    query with words, or of one registered type. Only a search of every type without words
-    lists ``engine_item`` (items of types the catalog does not index included)."""
-    return bool(query.words) or query.type is not None
-
-
-#: Sort keys the search row holds itself (the others join the type's table)
-_ROW_SORTS = ((Item.modified_at, C.modified_at), (Item.state, C.state))
-
-
-def _sort(query: Query) -> tuple[Any, bool, bool]:
-    """(column, descending, on the search row) of the query's order."""
+    """Whether the query is answered from the search rows (``engine_catalog_text``): a query
+    with words or a facet filter, whose matches their GIN indexes find in one bitmap. Without
+    either (everything visible, or only filters that are functions on the type's table, such
+    as "overdue" or "mine"), the type's own indexes find them best: the query lists
+    ``engine_item`` as before (also items of types the catalog does not index)."""
+    if query.words:
+        return True
     reg = registration(query.type) if query.type else _common()
-    column = reg.sorts[query.sort.removeprefix("-")]
-    desc = query.sort.startswith("-")
-    for attr, row_column in _ROW_SORTS:
-        if column is attr:
-            return row_column, desc, True
-    return column, desc, False
+    return any(name in reg.facets for name in query.filters)
+
+
+def _sort(query: Query) -> tuple[Any, bool]:
+    """(column, descending) of the query's order (engine_item's copied columns, such as
+    ``modified_at``, are read from the search row by :func:`_matching`)."""
+    reg = registration(query.type) if query.type else _common()
+    return reg.sorts[query.sort.removeprefix("-")], query.sort.startswith("-")
 
 
 def row_conditions(user, query: Query, *, skip: Iterable[str] = ()) -> tuple[list, list]:
@@ -912,7 +909,7 @@ def page_statement(user, query: Query, page: int = 1, per_page: int = 20):
     ``per_page`` items loaded."""
     model = _model(query)
     on_row, on_model = row_conditions(user, query)
-    column, desc, _on = _sort(query)
+    column, desc = _sort(query)
     column = _on_row(column)
     ids = (_matching(query, on_row, on_model, C.item_id.label("id"), column.label("k"))
            .order_by(column.desc() if desc else column.asc(),
@@ -944,8 +941,8 @@ def _is_facet(key, name: str):
 def counts_statement(user, query: Query, facets: Sequence[str], *,
                      page: tuple[int, int] | None = None):
     """ONE statement, ONE scan of the search rows in the usual case, for the total, every facet
-    of ``facets`` and (``page`` = (offset, limit), for an order the search row holds) the page's
-    ids. Rows ``(set, key, n, id)``, set one of:
+    of ``facets`` and (``page`` = (offset, limit)) the page's ids. A sort key or a filter the
+    search row lacks joins the type's table (:func:`_matching`). Rows ``(set, key, n, id)``, set one of:
 
     * SUPERSET — how many rows the scan read (at most :data:`COUNT_LIMIT` + 1). The scan reads
       the matches *without* the filters of the wanted facets whose own filter is set (a facet
@@ -962,7 +959,7 @@ def counts_statement(user, query: Query, facets: Sequence[str], *,
     on_row, on_model = row_conditions(user, query, skip=own)
     flags = [has_key(C.facets, [facet_key(name, v) for v in query.filters[name]]).label(f"f{i}")
              for i, name in enumerate(own)]
-    sort, desc, _on = _sort(query)
+    sort, desc = _sort(query)
     extra = [C.item_id.label("id"), sort.label("k")] if page else []
     superset = _matching(query, on_row, on_model, C.facets.label("facets"), *flags,
                          *extra).limit(COUNT_LIMIT + 1).cte("matches")
@@ -1045,8 +1042,8 @@ def _row_counts(user, query: Query, wanted: list[str], page: tuple[int, int] | N
 
 def _run_on_items(user, query: Query, wanted: list[str], page: int,
                   per_page: int) -> SearchResult:
-    """A search of every type without words, on ``engine_item`` (see :func:`uses_rows`)."""
-    reg = _common()
+    """A search without words or facet filters, on ``engine_item`` (see :func:`uses_rows`)."""
+    reg = registration(query.type) if query.type else _common()
     model = _model(query)
     conds = _conditions(user, query)
     items = db.session.execute(select_items(user, query, conds).limit(per_page)
@@ -1078,9 +1075,9 @@ def select_items(user, query: Query, conds: list | None = None):
     """The ordered select of every item ``user`` may view that matches a prepared query, not
     paged: :func:`run` pages it, an export streams it (the same rows, the same order).
     ``conds``: the query's conditions on ``engine_item`` when the caller has already built
-    them (a search of every type without words)."""
+    them (a search without words or facet filters)."""
     model = _model(query)
-    column, desc, on = _sort(query)
+    column, desc = _sort(query)
     if uses_rows(query):
         on_row, on_model = row_conditions(user, query)
         return (select(model).join(C, C.item_id == model.id).where(*on_row, *on_model)
