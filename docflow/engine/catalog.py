@@ -304,16 +304,21 @@ def has_key(column, keys: Iterable[str]):
     return keys_overlap(column, *(literal(k, Text) for k in keys))
 
 
-def _row_target():
-    """:func:`~docflow.engine.security.visible_filter`'s columns on the search row. Local roles
-    compare the item's path, which only ``engine_item`` has (asked per row, by primary key:
-    local roles are few)."""
-    from .security import Target
+_ROW_TARGET = []
 
-    item = Item.__table__.alias("row_item")
-    path = select(item.c.path).where(item.c.id == C.item_id).scalar_subquery()
-    return Target(C.type, C.state, C.restricted, C.owner_id, path,
-                  lambda places: has_key(C.places, places))
+
+def _row_target():
+    """:func:`~docflow.engine.security.visible_filter`'s columns on the search row (built once).
+    Local roles compare the item's path, which only ``engine_item`` has (asked per row, by
+    primary key: local roles are few)."""
+    if not _ROW_TARGET:
+        from .security import Target
+
+        item = Item.__table__.alias("row_item")
+        path = select(item.c.path).where(item.c.id == C.item_id).scalar_subquery()
+        _ROW_TARGET.append(Target(C.type, C.state, C.restricted, C.owner_id, path,
+                                  lambda places: has_key(C.places, places)))
+    return _ROW_TARGET[0]
 
 
 # -- registration --------------------------------------------------------------------------------
