@@ -28,11 +28,11 @@ def statements(user) -> list[tuple[str, object]]:
     ]
     query = catalog.prepare(q="очередь", type="appeal")
     facets = list(FACETS)
-    # ... or, past COUNT_LIMIT matches or for an order the search row lacks, the page by itself
-    out.append(("search_page", catalog.page_statement(user, query)))
     # what a search runs: one scan for the total, the facets and the page's ids ...
     out.append(("search_total_and_facets", catalog.counts_statement(user, query, facets,
                                                                      page=(0, 20))))
+    # ... and, past COUNT_LIMIT matches, the page by itself
+    out.append(("search_page", catalog.page_statement(user, query)))
     # a facet's own filter set: the matches without it are counted too, in the same statement
     filtered = catalog.prepare(q="очередь", type="appeal", filters={"year": [2025]},
                                sort="-registered")
