@@ -134,6 +134,16 @@ with app.app_context():
             with db.engine.begin() as c:
                 c.exec_driver_sql(ddl)
             made.append(f"{table.name}.{column.name}")
+    # the search rows' copied values (issue 11): filled once, before their index is built
+    from docflow.engine.catalog import backfill_statements
+    backfilled = 0
+    with db.engine.begin() as c:
+        for stmt in backfill_statements():
+            backfilled += c.execute(stmt).rowcount
+    if backfilled:
+        made.append(f"(search rows backfilled: {backfilled})")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM engine_catalog_text")
     for table in db.metadata.sorted_tables:
         have = {i["name"] for i in insp.get_indexes(table.name)}
         for index in table.indexes:

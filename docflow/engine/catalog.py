@@ -42,17 +42,30 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     DDL,
+    Boolean,
+    Integer,
+    Text,
     and_,
     bindparam,
+    case,
+    cast,
     event,
     func,
     inspect,
+    literal,
     literal_column,
+    null,
     select,
     table,
+    true,
     tuple_,
+    union_all,
+    update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, attributes
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from .content import Item, utcnow
@@ -131,14 +144,44 @@ def query_words(q: str | None) -> list[str]:
 
 # -- the index table -----------------------------------------------------------------------------
 
+#: A list of strings: a text[] on PostgreSQL (GIN-indexed), a JSON list on SQLite.
+KEYS = db.JSON().with_variant(ARRAY(Text), "postgresql")
+
+
 class CatalogText(db.Model):
-    """The normalized words of one item; the database's full-text index is built on ``words``."""
+    """The search row of one item: its normalized words (the database's full-text index is built
+    on ``words``) and a copy of what a search filters, counts and orders by, so that "the words,
+    what the user may see, the facets" is answered by this one table and its indexes:
+
+    * ``type``, ``state``, ``restricted``, ``owner_id``, ``places`` — what
+      :func:`~docflow.engine.security.visible_filter` reads (``places``: the item's
+      ``engine_item_place`` rows, as a list);
+    * ``facets`` — one ``"name=value"`` string per registered facet (:func:`facet_key`);
+    * ``modified_at`` — the default order.
+
+    Kept in step by this module only: :func:`_write` (the item's events and
+    :func:`reindex_item`), the flush hook :func:`_refresh_changed` (any ORM change of those
+    values, places and facet columns included), :func:`row_for_insert` (the lean insert path,
+    ``content.insert_item``), and :func:`backfill_statements` (a database from before them).
+    """
 
     __tablename__ = "engine_catalog_text"
 
     item_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
     words = db.Column(db.Text, nullable=False, default="")
     indexed_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    type = db.Column(db.String(64), nullable=True)
+    state = db.Column(db.String(64), nullable=True)
+    restricted = db.Column(db.Boolean, nullable=True)
+    owner_id = db.Column(db.Integer, nullable=True)
+    modified_at = db.Column(db.DateTime, nullable=True)
+    places = db.Column(KEYS, nullable=True)
+    facets = db.Column(KEYS, nullable=True)
+
+    # "these words, at these places, with these facet values": one bitmap of two GIN indexes
+    # (on SQLite a plain index nobody uses: kept so both schemas have the same objects)
+    __table_args__ = (db.Index("ix_engine_catalog_text_keys", "places", "facets",
+                               postgresql_using="gin"),)
 
 
 #: DDL beyond the model, per dialect (the Alembic migration must run the same statements).
@@ -198,20 +241,84 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 _fts = table("engine_catalog_fts")
 _text_table = CatalogText.__table__
+C = CatalogText
+
+
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _hits(words: Sequence[str]):
+    """The ids of the index rows whose words contain every word of ``words`` as a prefix, and
+    the PostgreSQL tsquery of it (None on SQLite)."""
+    if _is_postgresql():
+        # words hold only letters and digits: nothing in them is tsquery syntax
+        tsquery = " & ".join(f"'{w}':*" for w in words)
+        return None, literal_column("engine_catalog_text.tsv").op("@@")(
+            func.to_tsquery("simple", bindparam("catalog_q", tsquery)))
+    fts_query = " ".join(f'"{w}"*' for w in words)
+    return select(literal_column("rowid")).select_from(_fts).where(
+        literal_column("engine_catalog_fts").op("MATCH")(bindparam("catalog_q", fts_query))), None
 
 
 def text_match(words: Sequence[str]):
-    """SQL: the item's indexed words contain every word of ``words`` as a prefix."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # words hold only letters and digits: nothing in them is tsquery syntax
-        tsquery = " & ".join(f"'{w}':*" for w in words)
-        hits = select(_text_table.c.item_id).where(literal_column("engine_catalog_text.tsv").op(
-            "@@")(func.to_tsquery("simple", bindparam("catalog_q", tsquery))))
-    else:
-        fts_query = " ".join(f'"{w}"*' for w in words)
-        hits = select(literal_column("rowid")).select_from(_fts).where(
-            literal_column("engine_catalog_fts").op("MATCH")(bindparam("catalog_q", fts_query)))
-    return Item.id.in_(hits)
+    """SQL: the item's indexed words contain every word of ``words`` as a prefix (on ``Item``)."""
+    ids, tsv = _hits(words)
+    if tsv is not None:
+        ids = select(_text_table.c.item_id).where(tsv)
+    return Item.id.in_(ids)
+
+
+def row_text_match(words: Sequence[str]):
+    """The same condition on the search row itself (``engine_catalog_text``)."""
+    ids, tsv = _hits(words)
+    return tsv if tsv is not None else C.item_id.in_(ids)
+
+
+class keys_overlap(FunctionElement):
+    """SQL: the list column (first argument) holds one of the other arguments. PostgreSQL:
+    ``col && ARRAY[...]`` (GIN-indexed); SQLite: ``EXISTS`` over ``json_each``."""
+
+    type = Boolean()
+    name = "keys_overlap"
+    inherit_cache = True
+
+
+@compiles(keys_overlap, "postgresql")
+def _overlap_pg(element, compiler, **kw):
+    column, *values = element.clauses.clauses
+    listed = ", ".join(compiler.process(v, **kw) for v in values)
+    return f"({compiler.process(column, **kw)} && CAST(ARRAY[{listed}] AS TEXT[]))"
+
+
+@compiles(keys_overlap)
+def _overlap_json(element, compiler, **kw):
+    column, *values = element.clauses.clauses
+    listed = ", ".join(compiler.process(v, **kw) for v in values)
+    return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) AS keys "
+            f"WHERE keys.value IN ({listed}))")
+
+
+def has_key(column, keys: Iterable[str]):
+    """SQL: the list ``column`` (``places`` or ``facets``) holds one of ``keys``."""
+    return keys_overlap(column, *(literal(k, Text) for k in keys))
+
+
+_ROW_TARGET = []
+
+
+def _row_target():
+    """:func:`~docflow.engine.security.visible_filter`'s columns on the search row (built once).
+    Local roles compare the item's path, which only ``engine_item`` has (asked per row, by
+    primary key: local roles are few)."""
+    if not _ROW_TARGET:
+        from .security import Target
+
+        item = Item.__table__.alias("row_item")
+        path = select(item.c.path).where(item.c.id == C.item_id).scalar_subquery()
+        _ROW_TARGET.append(Target(C.type, C.state, C.restricted, C.owner_id, path,
+                                  lambda places: has_key(C.places, places)))
+    return _ROW_TARGET[0]
 
 
 # -- registration --------------------------------------------------------------------------------
@@ -229,6 +336,8 @@ class Registration:
     filters: dict[str, FilterFn]
     sorts: dict[str, Any]
     fields: frozenset[str] | None = None
+    #: facet name -> the attribute of the item holding its value (copied to the search row)
+    facet_attributes: dict[str, str] = field(default_factory=dict)
 
 
 #: Facets and sorts every type has.
@@ -258,7 +367,8 @@ def register(type: str, *, text: Callable[[Item], Iterable[str | None]] | None =
                          f"and a filter.")
     reg = Registration(type, text or (lambda item: ()), all_facets, dict(filters or {}),
                        {**COMMON_SORTS, **(sorts or {})},
-                       frozenset(fields) | {"title"} if fields is not None else None)
+                       frozenset(fields) | {"title"} if fields is not None else None,
+                       {name: _facet_attribute(name, col) for name, col in all_facets.items()})
     _registry[type] = reg
     return reg
 
@@ -276,7 +386,8 @@ def registration(type: str) -> Registration:
 
 
 def _common() -> Registration:
-    return Registration("*", lambda item: (), dict(COMMON_FACETS), {}, dict(COMMON_SORTS))
+    return Registration("*", lambda item: (), dict(COMMON_FACETS), {}, dict(COMMON_SORTS), None,
+                        {name: _facet_attribute(name, col) for name, col in COMMON_FACETS.items()})
 
 
 # -- indexing ------------------------------------------------------------------------------------
@@ -306,22 +417,89 @@ def reindex_item(item: Item, *, created: bool = False) -> CatalogText | None:
     return row
 
 
+def facet_key(name: str, value) -> str:
+    """How a facet value is kept in the search row's ``facets``: ``"name=value"`` (``"name"``
+    alone for no value; booleans as 1/0, dates in ISO form)."""
+    if value is None:
+        return name
+    if isinstance(value, bool):
+        value = int(value)
+    elif hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return f"{name}={value}"
+
+
+def _facet_value(column, raw: str):
+    """The inverse of :func:`facet_key` for one facet's column."""
+    try:
+        python_type = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return raw
+    if python_type is bool:
+        return raw == "1"
+    if hasattr(python_type, "fromisoformat"):
+        return python_type.fromisoformat(raw)
+    try:
+        return python_type(raw)
+    except (TypeError, ValueError):
+        return raw
+
+
+def _facet_attribute(name: str, column) -> str:
+    key = getattr(column, "key", None)
+    if not isinstance(key, str):
+        raise ValueError(f"Catalog facet {name!r} must be a mapped column attribute.")
+    return key
+
+
+def row_values(item, reg: Registration, places: Iterable[str]) -> dict:
+    """What the search row copies from the item (``item`` may be any object with the item's
+    and its type's attributes, e.g. the lean insert's values): every column but the words."""
+    return {"type": item.type, "state": item.state, "restricted": bool(item.restricted),
+            "owner_id": item.owner_id, "modified_at": item.modified_at,
+            "places": sorted(set(places)),
+            "facets": sorted({facet_key(name, getattr(item, attr))
+                              for name, attr in reg.facet_attributes.items()})}
+
+
+def row_for_insert(type: str, values: dict, places: Iterable[str]) -> dict | None:
+    """The search row of an item inserted without the ORM (``content.insert_item``): ``values``
+    are the new ``engine_item`` and type-table columns (``title`` included), ``places`` its
+    places. None when the type is not registered. Everything but ``item_id``."""
+    from types import SimpleNamespace
+
+    reg = _registry.get(type)
+    if reg is None:
+        return None
+    item = SimpleNamespace(**values)
+    return {"words": index_words([values["title"], *reg.text(item)]),
+            "indexed_at": values.get("modified_at") or utcnow(),
+            **row_values(item, reg, places)}
+
+
 def _write(session, item: Item, reg: Registration, *, created: bool = False) -> CatalogText:
-    """Put the item's words in its index row. ``created``: the item's "created" event — when
-    the item was inserted in this transaction and nothing indexed it yet, it has no row and no
-    files, so the row is added without reading either (2 statements fewer per new item)."""
+    """Put the item's words and values in its search row. ``created``: the item's "created"
+    event — when the item was inserted in this transaction and nothing indexed it yet, it has
+    no row and no files, so the row is added without reading either (2 statements fewer per new
+    item)."""
     written = session.info.setdefault(_WRITTEN, {})
+    values = row_values(item, reg, item.places)
     if created and item.id in session.info.get(_INSERTED, ()) and item.id not in written:
-        row = CatalogText(item_id=item.id, words=index_words([item.title, *reg.text(item)]))
+        row = CatalogText(item_id=item.id, words=index_words([item.title, *reg.text(item)]),
+                          **values)
         session.add(row)
     else:
         words = index_words([item.title, *reg.text(item), *file_texts(item)])
         row = written.get(item.id) or session.get(CatalogText, item.id)
         if row is None:
-            row = CatalogText(item_id=item.id, words=words)
+            row = CatalogText(item_id=item.id, words=words, **values)
             session.add(row)
-        elif row.words != words:
-            row.words = words
+        else:
+            if row.words != words:
+                row.words = words
+            for key, value in values.items():
+                if getattr(row, key) != value:
+                    setattr(row, key, value)
     written[item.id] = row
     return row
 
@@ -336,6 +514,36 @@ def _note_inserted(session, flush_context) -> None:
     new = [obj.id for obj in session.new if isinstance(obj, Item)]
     if new:
         session.info.setdefault(_INSERTED, set()).update(new)
+    if _registry:
+        _refresh_changed(session)
+
+
+#: Item attributes the search row copies (besides the type's facet columns)
+_COPIED = ("state", "restricted", "owner_id", "modified_at", "place_rows")
+
+
+def _refresh_changed(session) -> None:
+    """After a flush (foreign keys set from relationships, places written), copy the values of
+    every changed registered item to its search row: one UPDATE per item, no read. The row
+    object of this transaction, if any, is told the new values without being marked dirty."""
+    written = session.info.get(_WRITTEN, {})
+    for obj in session.dirty:
+        reg = _registry.get(getattr(obj, "type", None)) if isinstance(obj, Item) else None
+        if reg is None or obj.id is None or obj in session.deleted:
+            continue
+        state = inspect(obj)
+        watched = (*_COPIED, *reg.facet_attributes.values(),
+                   *(r.key for r in state.mapper.relationships))
+        if not any(state.attrs[key].history.has_changes() for key in watched
+                   if key in state.attrs):
+            continue
+        values = row_values(obj, reg, obj.places)
+        session.connection().execute(update(_text_table).where(
+            _text_table.c.item_id == obj.id).values(**values))
+        row = written.get(obj.id)
+        if row is not None:
+            for key, value in values.items():
+                attributes.set_committed_value(row, key, value)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -397,6 +605,47 @@ def reindex_all(type: str | None = None, *, batch: int = 500,
     return done
 
 
+def backfill_statements() -> list:
+    """PostgreSQL UPDATEs filling the search rows' copied values (type, state, restriction,
+    owner, modified_at, places, facets) where they are missing, one per registered type: what
+    a database indexed before those columns existed needs once (the migration's data step,
+    ``bench/scale.py`` prepare). The same values as :func:`row_values` (facets as
+    :func:`facet_key` writes them: booleans 1/0, dates ISO)."""
+    from sqlalchemy import Date, DateTime
+    from sqlalchemy.dialects.postgresql import aggregate_order_by, array
+
+    from .content import ItemPlace
+    from .core import current_engine
+
+    out = []
+    for name in sorted(_registry):
+        reg = _registry[name]
+        model = current_engine().content_type(name).model
+        keys = []
+        for facet, attr in sorted(reg.facet_attributes.items()):
+            column = getattr(model, attr).expression
+            python_type = getattr(column.type, "python_type", str)
+            if python_type is bool:
+                shown = cast(cast(column, Integer), Text)
+            elif isinstance(column.type, (Date, DateTime)):
+                shown = func.replace(cast(column, Text), " ", "T")
+            else:
+                shown = cast(column, Text)
+            keys.append(case((column.is_(None), literal(facet, Text)),
+                             else_=literal(f"{facet}=", Text) + shown))
+        places = select(func.coalesce(func.array_agg(aggregate_order_by(
+            ItemPlace.place, ItemPlace.place)), literal_column("'{}'::text[]"))).where(
+            ItemPlace.item_id == _text_table.c.item_id).scalar_subquery()
+        joins = [_text_table.c.item_id == Item.id, Item.type == name]
+        if model.__table__ is not Item.__table__:
+            joins.append(model.__table__.c.id == Item.id)
+        out.append(update(_text_table).where(*joins, _text_table.c.type.is_(None)).values(
+            indexed_at=_text_table.c.indexed_at, type=Item.type, state=Item.state, restricted=Item.restricted,
+            owner_id=Item.owner_id, modified_at=Item.modified_at, places=places,
+            facets=array(keys)))
+    return out
+
+
 @item_event.connect
 def _on_item_event(item, *, event: str, **payload) -> None:
     if event in INDEXED_EVENTS and item.type in _registry:
@@ -420,6 +669,9 @@ class SearchResult:
     #: True when the matches were counted up to :data:`COUNT_LIMIT` only: ``total`` is
     #: COUNT_LIMIT + 1 and the facet counts are lower bounds (show "10,000+")
     capped: bool = False
+    #: facets whose counts are lower bounds: every facet when ``capped``, and a facet whose own
+    #: filter is set when the matches without that filter pass COUNT_LIMIT
+    capped_facets: frozenset[str] = frozenset()
 
     @property
     def pages(self) -> int:
@@ -541,9 +793,12 @@ def search(user, *, q: str | None = None, type: str | None = None, filters: dict
            per_page: int = 20) -> SearchResult:
     """One page of the items ``user`` may view that match, the total, and facet counts.
 
-    Statements: one for the page (plus one for the items' places), one COUNT, one per facet —
-    whatever the number of results; on PostgreSQL the COUNT and the facets whose own filter is
-    not set are one statement (GROUPING SETS). Raises :class:`CatalogError` for input it cannot run.
+    Statements, whatever the number of results: ONE on the search rows
+    (:class:`CatalogText`) for the total, every facet and — when it read every match — the
+    page's ids (:func:`counts_statement`); one loading the page's items by id, or, past
+    COUNT_LIMIT matches, paging on the search rows itself (:func:`page_statement`); one for
+    the items' places. The total and each facet count at most :data:`COUNT_LIMIT` + 1
+    matches. Raises :class:`CatalogError` for input it cannot run.
     """
     query = prepare(q=q, type=type, filters=filters, sort=sort)
     page, per_page = _check_page(page, per_page)
@@ -559,17 +814,251 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
         raise CatalogError(_("Unknown facet %(facet)s; use one of: %(names)s.",
                              facet=str(unknown[0])[:MAX_NAME_CHARS],
                              names=", ".join(sorted(reg.facets))))
+    wanted = list(dict.fromkeys(facets))
+    if not uses_rows(query):
+        return _run_on_items(user, query, wanted, page, per_page)
+    offset = (page - 1) * per_page
+    total, counts, capped, ids = _row_counts(user, query, wanted, (offset, per_page))
+    model = _model(query)
+    if ids is None:  # more matches than one scan counts
+        items = db.session.execute(page_statement(user, query, page, per_page)).scalars().all()
+    elif ids:
+        found = {item.id: item for item in db.session.execute(
+            select(model).where(model.id.in_(ids))).scalars()}
+        items = [found[i] for i in ids if i in found]
+    else:
+        items = []
+    return SearchResult(items, total, counts, page, per_page, total > COUNT_LIMIT,
+                        frozenset(capped))
+
+
+def uses_rows(query: Query) -> bool:
+    """Whether the query is answered from the search rows (``engine_catalog_text``): a query
+    with words or a facet filter, whose matches their GIN indexes find in one bitmap. Without
+    either (everything visible, or only filters that are functions on the type's table, such
+    as "overdue" or "mine"), the type's own indexes find them best: the query lists
+    ``engine_item`` as before (also items of types the catalog does not index)."""
+    if query.words:
+        return True
+    reg = registration(query.type) if query.type else _common()
+    return any(name in reg.facets for name in query.filters)
+
+
+def _sort(query: Query) -> tuple[Any, bool]:
+    """(column, descending) of the query's order (engine_item's copied columns, such as
+    ``modified_at``, are read from the search row by :func:`_matching`)."""
+    reg = registration(query.type) if query.type else _common()
+    return reg.sorts[query.sort.removeprefix("-")], query.sort.startswith("-")
+
+
+def row_conditions(user, query: Query, *, skip: Iterable[str] = ()) -> tuple[list, list]:
+    """The query's conditions as (on the search row, on the type's table): visibility (the
+    rule of :func:`~docflow.engine.security.visible_filter`, on the row's copy of the item's
+    type, state, restriction, owner and places), the type, the words and the facet filters are
+    on the row; only filters that are functions (``overdue``, ``mine``) need the type's table.
+    ``skip`` leaves out those facets' own filters."""
+    from .security import visible_filter
+
+    reg = registration(query.type) if query.type else _common()
+    on_row = [visible_filter(user, "view", query.type, on=_row_target())]
+    if query.type is not None:
+        on_row.append(C.type == query.type)
+    if query.words:
+        on_row.append(row_text_match(query.words))
+    on_model = []
+    for name, values in query.filters.items():
+        if name in skip:
+            continue
+        if name in reg.facets:
+            on_row.append(has_key(C.facets, [facet_key(name, v) for v in values]))
+        else:
+            on_model.append(reg.filters[name](values, user))
+    return on_row, on_model
+
+
+#: engine_item's columns the search row holds a copy of (kept equal by this module)
+_COPIES = {Item.__table__.c[name]: _text_table.c[name]
+           for name in ("type", "state", "restricted", "owner_id", "modified_at")}
+
+
+def _on_row(clause):
+    """``clause`` with engine_item's copied columns read from the search row instead."""
+    from sqlalchemy.sql import coercions, roles
+    from sqlalchemy.sql.visitors import replacement_traverse
+
+    clause = coercions.expect(roles.ExpressionElementRole, clause)
+    return replacement_traverse(clause, {}, lambda e: _COPIES.get(e))
+
+
+def _matching(query: Query, on_row: list, on_model: list, *columns):
+    """SELECT ``columns`` of the matching search rows. The conditions and columns on the type's
+    tables read the row's copies of engine_item's values, and only the tables they still
+    need are joined (by primary key: one probe per matching row), e.g. only ``appeal`` for an
+    appeal's reply dates."""
+    from sqlalchemy.sql.util import find_tables
+
+    on_model = [_on_row(c) for c in on_model]
+    columns = [_on_row(c) for c in columns]
+    stmt = select(*columns).select_from(C)
+    needed = {t for clause in (*on_model, *columns)
+              for t in find_tables(clause, check_columns=True)}
+    for t in _model(query).__mapper__.tables:  # engine_item first, then the type's own
+        if t in needed:
+            stmt = stmt.join(t, t.c.id == C.item_id)
+    return stmt.where(*on_row, *on_model)
+
+
+def page_statement(user, query: Query, page: int = 1, per_page: int = 20):
+    """The page's items: the matching rows' ids ordered and cut to the page on the search
+    rows (the type's table joined only for a sort key or a filter it alone has), then those
+    ``per_page`` items loaded."""
+    model = _model(query)
+    on_row, on_model = row_conditions(user, query)
+    column, desc = _sort(query)
+    column = _on_row(column)
+    ids = (_matching(query, on_row, on_model, C.item_id.label("id"), column.label("k"))
+           .order_by(column.desc() if desc else column.asc(),
+                     C.item_id.desc() if desc else C.item_id.asc())
+           .limit(per_page).offset((page - 1) * per_page).subquery("page"))
+    return select(model).join(ids, ids.c.id == model.id).order_by(
+        ids.c.k.desc() if desc else ids.c.k.asc(), ids.c.id.desc() if desc else ids.c.id.asc())
+
+
+#: The sets of rows :func:`counts_statement` returns (its first column)
+SUPERSET, TOTAL, TOTAL_CAPPED, KEYS, KEYS_CAPPED, PAGE = range(6)
+
+
+def _keys_of(matches, *columns):
+    """A FROM-able of the facet keys of each row of ``matches`` (column ``key``, and
+    ``columns`` of ``matches`` repeated per key). PostgreSQL: ``unnest`` in the select list
+    (one projection, much cheaper than a lateral function scan per row); SQLite: json_each."""
+    if _is_postgresql():
+        return select(func.unnest(matches.c.facets).label("key"), *columns).subquery("keys")
+    keys = func.json_each(matches.c.facets).table_valued("value")
+    return (select(keys.c.value.label("key"), *columns).select_from(matches)
+            .join(keys, true()).subquery("keys"))
+
+
+def _is_facet(key, name: str):
+    return key.like(f"{name}=%") | (key == name)
+
+
+def counts_statement(user, query: Query, facets: Sequence[str], *,
+                     page: tuple[int, int] | None = None):
+    """ONE statement, ONE scan of the search rows in the usual case, for the total, every facet
+    of ``facets`` and (``page`` = (offset, limit)) the page's ids. A sort key or a filter the
+    search row lacks joins the type's table (:func:`_matching`). Rows ``(set, key, n, id)``, set one of:
+
+    * SUPERSET — how many rows the scan read (at most :data:`COUNT_LIMIT` + 1). The scan reads
+      the matches *without* the filters of the wanted facets whose own filter is set (a facet
+      counts what choosing another of its values would add), each row with a flag per such
+      filter; the rest is computed from those rows.
+    * TOTAL — the query's matches among them; KEYS — per facet key, the rows that pass every
+      flagged filter but the key's own facet's; PAGE — the page's ids in order (``n`` = rank).
+    * When the scan was cut at the limit, the total and the facets whose own filter is not set
+      come from a second scan with every condition (TOTAL_CAPPED, KEYS_CAPPED), itself cut at
+      the limit; it runs only then (a one-time filter: PostgreSQL reads a WITH query on demand).
+    """
+    own = [name for name in dict.fromkeys(facets) if name in query.filters]
+    shared = [name for name in dict.fromkeys(facets) if name not in query.filters]
+    on_row, on_model = row_conditions(user, query, skip=own)
+    flags = [has_key(C.facets, [facet_key(name, v) for v in query.filters[name]]).label(f"f{i}")
+             for i, name in enumerate(own)]
+    sort, desc = _sort(query)
+    extra = [C.item_id.label("id"), sort.label("k")] if page else []
+    superset = _matching(query, on_row, on_model, C.facets.label("facets"), *flags,
+                         *extra).limit(COUNT_LIMIT + 1).cte("matches")
+    flag = [superset.c[f"f{i}"] for i in range(len(own))]
+    every = and_(*flag) if flag else None
+
+    def counted(condition=None):
+        return func.count().filter(condition) if condition is not None else func.count()
+
+    def row(n, key, count_, id_=None):
+        return (literal_column(str(n)).label("s"), key.label("key") if key is not None
+                else cast(null(), Text).label("key"), count_.label("n"),
+                id_.label("id") if id_ is not None else cast(null(), Integer).label("id"))
+
+    parts = [select(*row(SUPERSET, None, func.count())).select_from(superset),
+             select(*row(TOTAL, None, counted(every))).select_from(superset)]
+    if facets:
+        keys = _keys_of(superset, *flag)
+        key, kflag = keys.c.key, [keys.c[f"f{i}"] for i in range(len(own))]
+        when_own = [(_is_facet(key, name), and_(true(), *(f for j, f in enumerate(kflag)
+                                                          if j != i)))
+                    for i, name in enumerate(own)]
+        passes = (case(*when_own, else_=and_(*kflag)) if when_own else None)
+        parts.append(select(*row(KEYS, key, counted(passes))).group_by(key))
+    if page:
+        offset, limit = page
+        rank = func.row_number().over(order_by=(
+            superset.c.k.desc() if desc else superset.c.k.asc(),
+            superset.c.id.desc() if desc else superset.c.id.asc()))
+        ranked = select(superset.c.id, rank.label("rank")).where(*(flag or [true()])).subquery()
+        parts.append(select(*row(PAGE, None, ranked.c.rank, ranked.c.id))
+                     .where(ranked.c.rank > offset, ranked.c.rank <= offset + limit))
+    if own:
+        read = select(func.count()).select_from(superset).scalar_subquery()
+        cut = read > COUNT_LIMIT
+        on_row, on_model = row_conditions(user, query)
+        matches = _matching(query, on_row, on_model, C.facets.label("facets")).limit(
+            COUNT_LIMIT + 1).cte("all_matches")
+        parts.append(select(*row(TOTAL_CAPPED, None, func.count())).select_from(matches)
+                     .where(cut))
+        if shared:
+            keys = _keys_of(matches)
+            parts.append(select(*row(KEYS_CAPPED, keys.c.key, func.count())).where(cut)
+                         .group_by(keys.c.key))
+    return union_all(*parts)
+
+
+def _row_counts(user, query: Query, wanted: list[str], page: tuple[int, int] | None = None):
+    """Run :func:`counts_statement`: (total, {facet: [FacetCount]}, capped facets, the page's
+    ids or None). Each facet keeps its :data:`MAX_FACET_VALUES` biggest values; a facet counted
+    over more than COUNT_LIMIT matches is "capped" (its counts are lower bounds). The page's ids
+    come only when the scan read every match (else the caller pages with its own statement)."""
+    reg = registration(query.type) if query.type else _common()
+    got: dict[int, list] = {n: [] for n in range(6)}
+    for s, key, n, id_ in db.session.execute(counts_statement(user, query, wanted, page=page)):
+        got[int(s)].append((key, int(n), id_))
+    read = got[SUPERSET][0][1]
+    cut = read > COUNT_LIMIT
+    total = got[TOTAL_CAPPED][0][1] if cut and got[TOTAL_CAPPED] else got[TOTAL][0][1]
+    capped = set()
+    counts: dict[str, list[FacetCount]] = {name: [] for name in wanted}
+    for name in wanted:
+        own = name in query.filters
+        source = KEYS if own or not cut or not got[TOTAL_CAPPED] else KEYS_CAPPED
+        for key, n, _id in got[source]:
+            facet, sep, raw = key.partition("=")
+            if facet == name and n:
+                counts[name].append(FacetCount(_facet_value(reg.facets[name], raw)
+                                               if sep else None, n))
+        rows = counts[name]
+        rows.sort(key=lambda fc: (-fc.count, fc.value is None, fc.value))
+        counts[name] = rows[:MAX_FACET_VALUES]
+        if cut and (own or total > COUNT_LIMIT):
+            capped.add(name)
+    ids = None
+    if page is not None and not cut:
+        ids = [id_ for _key, _n, id_ in sorted(got[PAGE], key=lambda r: r[1])]
+    return total, counts, capped, ids
+
+
+def _run_on_items(user, query: Query, wanted: list[str], page: int,
+                  per_page: int) -> SearchResult:
+    """A search without words or facet filters, on ``engine_item`` (see :func:`uses_rows`)."""
+    reg = registration(query.type) if query.type else _common()
     model = _model(query)
     conds = _conditions(user, query)
     items = db.session.execute(select_items(user, query, conds).limit(per_page)
                                .offset((page - 1) * per_page)).scalars().all()
-    wanted = list(dict.fromkeys(facets))
     # a facet whose own filter is not set counts under the page's very conditions: on
     # PostgreSQL all of those and the total come from ONE scan (GROUPING SETS), not one each
     shared = [n for n in wanted if n not in query.filters]
     counts: dict[str, list[FacetCount]] = {}
     capped = False
-    if shared and db.session.get_bind().dialect.name == "postgresql":
+    if shared and _is_postgresql():
         total = _grouped_counts(model, conds, [(n, reg.facets[n]) for n in shared], counts)
         capped = total > COUNT_LIMIT
     else:
@@ -590,20 +1079,24 @@ def run(user, query: Query, *, facets: Sequence[str] = (), page: int = 1,
 def select_items(user, query: Query, conds: list | None = None):
     """The ordered select of every item ``user`` may view that matches a prepared query, not
     paged: :func:`run` pages it, an export streams it (the same rows, the same order).
-    ``conds``: the query's conditions when the caller has already built them."""
-    reg = registration(query.type) if query.type else _common()
-    column = reg.sorts[query.sort.removeprefix("-")]
-    desc = query.sort.startswith("-")
-    order = [column.desc() if desc else column.asc(), Item.id.desc() if desc else Item.id.asc()]
+    ``conds``: the query's conditions on ``engine_item`` when the caller has already built
+    them (a search without words or facet filters)."""
+    model = _model(query)
+    column, desc = _sort(query)
+    if uses_rows(query):
+        on_row, on_model = row_conditions(user, query)
+        return (select(model).join(C, C.item_id == model.id).where(*on_row, *on_model)
+                .order_by(column.desc() if desc else column.asc(),
+                          C.item_id.desc() if desc else C.item_id.asc()))
     if conds is None:
         conds = _conditions(user, query)
-    return select(_model(query)).where(*conds).order_by(*order)
+    return select(model).where(*conds).order_by(
+        column.desc() if desc else column.asc(), Item.id.desc() if desc else Item.id.asc())
 
 
 def grouped_counts_statement(model, conds: list, columns: list):
-    """The statement of :func:`_grouped_counts` (also what bench/scale.py EXPLAINs): each of
-    ``columns`` and ``grouping()`` of each, and the count, per GROUPING SET, over at most
-    :data:`COUNT_LIMIT` + 1 matches."""
+    """The statement of :func:`_grouped_counts`: each of ``columns`` and ``grouping()`` of
+    each, and the count, per GROUPING SET, over at most :data:`COUNT_LIMIT` + 1 matches."""
     matches = (select(*(col.label(f"f{i}") for i, col in enumerate(columns)))
                .select_from(model).where(*conds).limit(COUNT_LIMIT + 1).subquery("matches"))
     cols = list(matches.c)
@@ -639,10 +1132,16 @@ def count(user, *, q: str | None = None, type: str | None = None,
     return _count(user, query)
 
 
+def count_statement(user, query: Query):
+    """SELECT COUNT of the items ``user`` may view that match (not capped)."""
+    if uses_rows(query):
+        on_row, on_model = row_conditions(user, query)
+        return _matching(query, on_row, on_model, func.count())
+    return select(func.count()).select_from(_model(query)).where(*_conditions(user, query))
+
+
 def _count(user, query: Query) -> int:
-    model = _model(query)
-    return int(db.session.execute(select(func.count()).select_from(model)
-                                  .where(*_conditions(user, query))).scalar() or 0)
+    return int(db.session.execute(count_statement(user, query)).scalar() or 0)
 
 
 # -- saved searches ------------------------------------------------------------------------------

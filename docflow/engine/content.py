@@ -260,9 +260,7 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     rules when any matches; no ORM object exists
     for the new item until someone loads it.
     """
-    from types import SimpleNamespace
-
-    from .catalog import CatalogText, _registry, index_words
+    from .catalog import CatalogText, row_for_insert
     from .core import current_engine
 
     identity = model.__mapper__.polymorphic_identity
@@ -277,10 +275,9 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     own = _python_defaults(model.__table__, dict(fields))
     place_rows = sorted(set(places))
     rows = [(t, _python_defaults(t, dict(r)), key) for t, r, key in extra]
-    reg = _registry.get(identity)
-    if reg is not None:
-        words = index_words([title, *reg.text(SimpleNamespace(**base, **own))])
-        rows.append((CatalogText.__table__, {"words": words, "indexed_at": now}, "item_id"))
+    search_row = row_for_insert(identity, {**base, **own}, place_rows)
+    if search_row is not None:
+        rows.append((CatalogText.__table__, search_row, "item_id"))
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         stmt = _pg_insert_statement(model.__table__, tuple(base), tuple(own), len(place_rows),

@@ -186,7 +186,31 @@ def _grants_ended(session, transaction) -> None:
     session.info.pop(_GRANTS, None)
 
 
-def visible_filter(user, permission: str = "view", type: str | None = None):
+@dataclass(frozen=True)
+class Target:
+    """The columns :func:`visible_filter` reads, and how "the row is at one of these places" is
+    asked. :data:`ITEM` is ``engine_item`` itself (places through ``engine_item_place``); the
+    catalog passes its own row, which carries a copy of the same values
+    (:mod:`docflow.engine.catalog`), so that a search filters one table."""
+
+    type: object
+    state: object
+    restricted: object
+    owner_id: object
+    path: object
+    at_places: object  # fn(sorted places) -> SQL condition
+
+
+def _item_at_places(places) -> object:
+    return exists(select(literal(1)).where(ItemPlace.item_id == Item.id,
+                                           ItemPlace.place.in_(places)))
+
+
+ITEM = Target(Item.type, Item.state, Item.restricted, Item.owner_id, Item.path, _item_at_places)
+
+
+def visible_filter(user, permission: str = "view", type: str | None = None, *,
+                   on: Target = ITEM):
     """A SQL condition on ``Item`` true exactly where :func:`can` is (for lists, counts, exports).
 
     Usable in ``select(Item)``, ``select(Memo)`` (joined inheritance) or any query joined to
@@ -200,7 +224,8 @@ def visible_filter(user, permission: str = "view", type: str | None = None):
                    AND (restricted IS false OR EXISTS (place IN clearances))``
 
     That is the rule "some role the user holds on the item is allowed in its state", with the
-    roles grouped by how they are held (the same disjunction, distributed).
+    roles grouped by how they are held (the same disjunction, distributed). ``on``: the columns
+    the condition reads (default ``engine_item``'s; the catalog's search row has the same).
     """
     check_permission_name(permission)
     engine = current_engine()
@@ -220,16 +245,16 @@ def visible_filter(user, permission: str = "view", type: str | None = None):
             continue
         if grants is None:
             grants = local_grants(principal)
-        clause = _readable(principal, by_role, grants)
+        clause = _readable(principal, by_role, grants, on)
         if clause is not None:
-            per_type.append(and_(Item.type == name, clause))
+            per_type.append(and_(on.type == name, clause))
     if not per_type:
         return false()
-    return and_(or_(*per_type), _cleared(principal))
+    return and_(or_(*per_type), _cleared(principal, on))
 
 
 def _readable(principal: Principal, by_role: dict[str, set[str]],
-              grants: dict[str, tuple[str, ...]]):
+              grants: dict[str, tuple[str, ...]], on: Target = ITEM):
     """SQL: the principal holds, on the row's item, some role of ``by_role`` allowed in the
     item's state; None when they hold none of those roles anywhere."""
     everywhere: set[str] = set()
@@ -254,7 +279,7 @@ def _readable(principal: Principal, by_role: dict[str, set[str]],
             at_path.setdefault(path, set()).update(states)
     options = []
     if everywhere:
-        options.append(Item.state.in_(sorted(everywhere)))
+        options.append(on.state.in_(sorted(everywhere)))
 
     def grouped(by_key: dict[str, set[str]]) -> dict[tuple[str, ...], list[str]]:
         out: dict[tuple[str, ...], list[str]] = {}
@@ -265,30 +290,25 @@ def _readable(principal: Principal, by_role: dict[str, set[str]],
         return out
 
     for states, places in grouped(at_place).items():
-        options.append(and_(Item.state.in_(states), _at_places(places)))
+        options.append(and_(on.state.in_(states), on.at_places(sorted(places))))
     rest = tuple(sorted(owner - everywhere))
     if rest:
-        options.append(and_(Item.state.in_(rest), Item.owner_id == principal.user_id))
+        options.append(and_(on.state.in_(rest), on.owner_id == principal.user_id))
     for states, paths in grouped(at_path).items():
         kept = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-        options.append(and_(Item.state.in_(states),
-                            or_(*(Item.path.like(p + "%") for p in kept))))
+        options.append(and_(on.state.in_(states),
+                            or_(*(on.path.like(p + "%") for p in kept))))
     for role, states in sorted(many.items()):
         rest = tuple(sorted(states - everywhere))
         if rest:
-            options.append(and_(Item.state.in_(rest), _granted_exists(principal, role)))
+            options.append(and_(on.state.in_(rest), _granted_exists(principal, role, on)))
     return or_(*options) if options else None
 
 
-def _at_places(places) -> object:
-    return exists(select(literal(1)).where(ItemPlace.item_id == Item.id,
-                                           ItemPlace.place.in_(sorted(places))))
-
-
-def _cleared(principal: Principal):
+def _cleared(principal: Principal, on: Target = ITEM):
     if not principal.clearances:
-        return Item.restricted.is_(False)
-    return or_(Item.restricted.is_(False), _at_places(principal.clearances))
+        return on.restricted.is_(False)
+    return or_(on.restricted.is_(False), on.at_places(sorted(principal.clearances)))
 
 
 _ANCESTOR = []
@@ -302,14 +322,14 @@ def _ancestor():
     return _ANCESTOR[0]
 
 
-def _granted_exists(principal: Principal, role: str):
+def _granted_exists(principal: Principal, role: str, on: Target = ITEM):
     """SQL: ``role`` is granted to the principal on the row's item or an ancestor (asked per
     row; used only for a user holding a role on very many items)."""
     anc = _ancestor()
     return exists(
         select(literal(1)).select_from(LocalRole).join(anc, anc.id == LocalRole.item_id)
         .where(LocalRole.principal.in_(principal.principals), LocalRole.role == role,
-               Item.path.startswith(anc.path)))
+               on.path.startswith(anc.path)))
 
 
 # -- sharing -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from ..engine.security import visible_filter
 from ..extensions import db
 from ..reception.models import Appeal
 from ..reception.queries import overdue_clause, worklist_page, worklist_query
+from ..reception.search import FACETS
 from ..sorting import Sort
 
 
@@ -29,12 +30,20 @@ def statements(user) -> list[tuple[str, object]]:
             visible_filter(user, "view", "appeal"), overdue_clause(today))),
     ]
     query = catalog.prepare(q="очередь", type="appeal")
-    conds = catalog._conditions(user, query)
-    out.append(("search_page", select(Appeal).where(*conds).order_by(
-        Appeal.modified_at.desc(), Appeal.id.desc()).limit(20)))
-    cols = [Appeal.state, Appeal.channel, Appeal.venue_id, Appeal.body_id,
-            Appeal.registration_year]
-    out.append(("search_total_and_facets", catalog.grouped_counts_statement(Appeal, conds, cols)))
+    facets = list(FACETS)
+    # what a search runs: one scan for the total, the facets and the page's ids ...
+    out.append(("search_total_and_facets", catalog.counts_statement(user, query, facets,
+                                                                     page=(0, 20))))
+    # ... and, past COUNT_LIMIT matches, the page by itself
+    out.append(("search_page", catalog.page_statement(user, query)))
+    # a facet's own filter set: the matches without it are counted too, in the same statement
+    filtered = catalog.prepare(q="очередь", type="appeal", filters={"year": [2025]},
+                               sort="-registered")
+    out.append(("search_filtered_page", catalog.page_statement(user, filtered)))
+    out.append(("search_filtered_counts", catalog.counts_statement(user, filtered, facets,
+                                                                   page=(0, 20))))
+    overdue = catalog.prepare(type="appeal", filters={"overdue": ["1"]})
+    out.append(("dashboard_overdue_count", catalog.count_statement(user, overdue)))
     some = db.session.execute(select(Appeal.id).where(visible_filter(user, "view", "appeal"))
                               .limit(1)).scalar()
     out.append(("case_load", select(Appeal).where(Appeal.id == some,

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -40,7 +41,7 @@ from ..auth.models import RoleAssignment, User
 from ..calendar.store import current_calendar
 from ..engine import storage
 from ..engine.audit import AuditEntry
-from ..engine.catalog import index_words
+from ..engine.catalog import index_words, registration, row_values
 from ..engine.core import current_engine
 from ..extensions import db
 from ..reception.identity import check_digit
@@ -124,7 +125,8 @@ COLUMNS = {
     "engine_file_version": ("id", "file_id", "number", "created_at", "created_by_id", "size",
                             "media_type", "sha256", "original_name", "safe_name", "generated",
                             "meta", "text"),
-    "engine_catalog_text": ("item_id", "words", "indexed_at"),
+    "engine_catalog_text": ("item_id", "words", "indexed_at", "type", "state", "restricted",
+                            "owner_id", "modified_at", "places", "facets"),
 }
 ORDER = list(COLUMNS)  # foreign keys: parents first
 SERIAL_TABLES = ("engine_item", "engine_history", "appeal_assignment", "engine_file",
@@ -174,6 +176,8 @@ def _sqlite_value(value):
         return value.isoformat()
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, list):  # the catalog's places and facets: JSON lists on SQLite
+        return json.dumps(value)
     return value
 
 
@@ -403,6 +407,7 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
     ref = ensure_reference(n_appeals, rng)
     workflow = current_engine().workflow_for("appeal")
     mr_workflow = current_engine().workflow_for("material_request")
+    search_reg = registration("appeal")
     conn = db.session.connection()
     writer = BulkWriter(conn)
     dropped = []
@@ -591,7 +596,12 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
         words = index_words([" ".join(filter(None, (
             subject, subject, body_text, number, last, first, patronymic, organization,
             brief_text, file_text)))])
-        writer.add("engine_catalog_text", (appeal_id, words, modified))
+        # the search row's copy of what a search filters on, as the catalog computes it
+        row = row_values(SimpleNamespace(
+            type="appeal", state=state, restricted=restricted, owner_id=registered_by,
+            modified_at=modified, channel=channel, venue_id=venue.id, body_id=final_body.id,
+            registration_year=year), search_reg, places)
+        writer.add("engine_catalog_text", (appeal_id, words, modified, *row.values()))
         stats["restricted"] += restricted
         stats[state] += 1
         if (i + 1) % batch == 0:

@@ -142,5 +142,8 @@ def test_the_benchs_explained_statements_run_and_are_the_apps(pg_app):
                         "case_load"}
     # the facet statement is the search's own: its grand total is the search's total
     full = catalog.search(officer, q="очередь", type="appeal")
-    totals = [row[-1] for row in ran["search_total_and_facets"] if all(row[5:10])]
+    totals = [n for s, _key, n, _id in ran["search_total_and_facets"] if s == catalog.TOTAL]
     assert totals == [full.total]
+    page = sorted((n, id_) for s, _key, n, id_ in ran["search_total_and_facets"]
+                  if s == catalog.PAGE)
+    assert [id_ for _n, id_ in page] == [a.id for a in full.items]
