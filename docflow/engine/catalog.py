@@ -646,6 +646,27 @@ def backfill_statements() -> list:
     return out
 
 
+def backfill(connection) -> int:
+    """Fill the search rows' copied values where they are missing, on ``connection`` (the
+    migration's): PostgreSQL runs :func:`backfill_statements`; SQLite (the embedded database,
+    small) computes each row with :func:`row_values`, as the catalog writes it. Returns the
+    number of rows filled."""
+    if connection.dialect.name == "postgresql":
+        return sum(connection.execute(statement).rowcount for statement in backfill_statements())
+    from sqlalchemy.orm import Session
+
+    done = 0
+    with Session(bind=connection, autoflush=False) as session:
+        missing = select(_text_table.c.item_id).where(_text_table.c.type.is_(None))
+        for item in session.scalars(select(Item).where(Item.type.in_(sorted(_registry)),
+                                                       Item.id.in_(missing))):
+            values = row_values(item, _registry[item.type], item.places)
+            connection.execute(update(_text_table).where(_text_table.c.item_id == item.id)
+                               .values(indexed_at=_text_table.c.indexed_at, **values))
+            done += 1
+    return done
+
+
 @item_event.connect
 def _on_item_event(item, *, event: str, **payload) -> None:
     if event in INDEXED_EVENTS and item.type in _registry:
