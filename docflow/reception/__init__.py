@@ -11,7 +11,7 @@ WORKFLOWS = Path(__file__).with_name("workflows")
 def init_app(app) -> None:
     # models, and the named conditions, which must be registered before the workflows load
     from ..engine import engine
-    from . import briefs, conditions, delegation, models, numbering, receptions, replies  # noqa: F401
+    from . import briefs, conditions, delegation, load, models, numbering, receptions, replies  # noqa: F401
     from .materials import MaterialRequest
     from .models import Appeal
 
