@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, false, literal, null, select
 from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
-from ..calendar.store import current_calendar
+from ..calendar.store import current_calendar, overrides_stamp
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
@@ -287,12 +287,15 @@ class Registered:
 def lean_references(data: dict, role: str | None = None
                     ) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None, int]:
     """:func:`references` with Core columns: (venue, body, official, existing appeal id, how
-    many of the body's holders of ``role`` have no load counter row yet (0 without a role))."""
+    many of the body's holders of ``role`` have no load counter row yet (0 without a role)).
+    The same statement reads the calendar overrides' stamp: the request's calendar is then
+    the cached one unless an administrator changed a day."""
     params, has_official, check_existing = _reference_params(data)
     row = db.session.connection().execute(
         _lean_references_stmt(has_official, check_existing, role), params).one()
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
-     existing, *unloaded) = row
+     existing, calendar_stamp, *unloaded) = row
+    current_calendar(calendar_stamp)  # this request's calendar: no statement when unchanged
     venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
                                              v_closes)
     body = None if b_id is None else RefRow(b_id, b_code)
@@ -307,7 +310,8 @@ def _lean_references_stmt(with_official: bool, check_existing: bool, role: str |
     v, b, o = Venue.__table__, Body.__table__, Official.__table__
     columns = [v.c.id, v.c.code, v.c.kind, v.c.body_id, v.c.timezone, v.c.opens, v.c.closes,
                b.c.id, b.c.code, o.c.id, o.c.code, o.c.body_id]
-    stmt = _references_select(columns, with_official, check_existing)
+    stmt = _references_select(columns, with_official, check_existing).add_columns(
+        overrides_stamp().label("calendar"))
     if role is not None:
         stmt = stmt.add_columns(unloaded_holders(role, b.c.id).label("unloaded"))
     return stmt
@@ -426,12 +430,15 @@ def autocommit() -> None:
     ONE statement, so the venue's number stays locked only while that statement runs and
     commits (no round trip to the client and back between the number and the commit), and no
     BEGIN/COMMIT round trips are spent. Anything already pending in the session (a token's
-    last use) is committed first, keeping the session's objects (the caller) loaded."""
+    last use) or a connection already open (a token checked) is committed first, keeping the
+    session's objects (the caller) loaded."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
         return
-    if session.in_transaction():
-        commit_keeping_objects(session.commit)
+    transaction = session.get_transaction()
+    if session.new or session.dirty or session.deleted or (
+            transaction is not None and getattr(transaction, "_connections", True)):
+        commit_keeping_objects(session.commit)  # a token's use recorded, or a connection open
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
