@@ -47,7 +47,8 @@ class Item(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     uid = db.Column(db.String(32), unique=True, nullable=False, default=new_uid)
-    type = db.Column(db.String(64), nullable=False, index=True)
+    # no index of its own: ix_engine_item_type_state and ix_engine_item_type_modified lead with it
+    type = db.Column(db.String(64), nullable=False)
     title = db.Column(db.String(500), nullable=False, default="")
     parent_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), nullable=True,
                           index=True)
@@ -98,9 +99,10 @@ class ItemPlace(db.Model):
     __tablename__ = "engine_item_place"
 
     item_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
-    place = db.Column(db.String(64), primary_key=True, index=True)
+    place = db.Column(db.String(64), primary_key=True)
 
-    # "items at these places" (visible_filter) as an index-only scan
+    # "items at these places" (visible_filter) as an index-only scan; also every lookup by
+    # place alone (no single-column index besides it: each new item wrote both)
     __table_args__ = (db.Index("ix_engine_item_place_place_item", "place", "item_id"),)
 
 
