@@ -40,11 +40,7 @@ def choose_responsible(body) -> User | None:
     """The employee the rule picks for a new appeal of ``body``; None when the body has none.
 
     The user's roles are not loaded with it (the intake does not need them)."""
-    row = choose_responsible_row(body)
-    if row is None:
-        return None
-    return db.session.execute(db.select(User).where(User.id == row[0])
-                              .options(lazyload(User.roles))).scalar()
+    return _choose(body, entity=True)
 
 
 def choose_responsible_row(body) -> tuple[int, str] | None:
@@ -53,13 +49,19 @@ def choose_responsible_row(body) -> tuple[int, str] | None:
     Least loaded: the body's open loads are read from the counter (reception.load), its rows
     locked until the transaction ends — on PostgreSQL after zero rows are made for holders that
     have none, so the lock covers every candidate (SQLite has one writer at a time)."""
+    return _choose(body, entity=False)
+
+
+def _choose(body, entity: bool):
     rule = rule_for(body.code)
     if rule["strategy"] == "fixed":
-        return db.session.execute(_fixed_stmt(True), {"login": rule["login"]}).first()
+        result = db.session.execute(_fixed_stmt(not entity), {"login": rule["login"]})
+        return result.scalar() if entity else result.first()
     if db.session.get_bind().dialect.name == "postgresql":
         from .load import ensure_rows_stmt
         db.session.execute(ensure_rows_stmt(rule["role"]), {"body_id": body.id})
-    return db.session.execute(_least_loaded_stmt(rule["role"]), {"body_id": body.id}).first()
+    result = db.session.execute(_least_loaded_stmt(rule["role"], entity), {"body_id": body.id})
+    return result.scalar() if entity else result.first()
 
 
 @cache
@@ -71,11 +73,14 @@ def _fixed_stmt(columns: bool = False):
 
 
 @cache
-def _least_loaded_stmt(role: str):
+def _least_loaded_stmt(role: str, entity: bool = False):
     """The active holder of ``role`` at the body with the fewest open appeals (the counter
     reception.load keeps for the rule's ``open_states``); ties go to the name, then the login.
-    Built once per role; the body is a bound parameter."""
+    Built once per role; the body is a bound parameter. ``entity``: the User (its roles not
+    loaded), else its id and login."""
     from .load import least_loaded_select
+    if entity:
+        return least_loaded_select(role, [User]).options(lazyload(User.roles))
     return least_loaded_select(role, [User.id, User.login])
 
 

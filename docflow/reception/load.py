@@ -279,3 +279,22 @@ def pg_choose_and_bump_ctes(rule: dict, counts: bool) -> tuple[str, ...]:
                     "ON CONFLICT (body_id, user_id) DO UPDATE "
                     "SET open_count = assignment_load.open_count + 1)")
     return tuple(ctes)
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+def _cli():
+    import click
+    from flask.cli import AppGroup
+
+    group = AppGroup("assignment", help="The responsible employees' open loads (R25).")
+
+    @group.command("recount")
+    def recount_command():
+        """Rebuild the open-load counter from the appeals: after a change of open_states in
+        docflow/reception/assignment.toml (and a restart), or after a bulk import."""
+        rows = recount()
+        db.session.commit()
+        click.echo(f"{rows} (body, employee) loads counted.")
+
+    return group

@@ -159,3 +159,14 @@ def test_concurrent_intakes_are_spread_exactly(pg_app):
         expected[chosen.id] += 1
     after = naive_counts(mlspp.id)
     assert {u.id: after.get((mlspp.id, u.id), 0) for u in holders} == expected
+
+
+def test_the_recount_command(db_app, api, integ):  # noqa: F811
+    assert api.post("/api/v1/appeals", json=body(external_id="CMD-1"),
+                    headers=integ).status_code == 201
+    db.session.remove()
+    db.session.execute(AssignmentLoad.__table__.delete())
+    db.session.commit()
+    result = db_app.test_cli_runner().invoke(args=["assignment", "recount"])
+    assert result.exit_code == 0, result.output
+    assert stored_counts() == naive_counts() != {}
