@@ -95,7 +95,10 @@ class ProductionConfig(Config):
         "REDIS_URL", "memory://")
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 10}
+    # A pooled connection idle longer than this is pinged before use (docflow/dbping.py);
+    # pool_pre_ping pinged on every checkout: one more round trip per request.
+    DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", 10))
 
     @classmethod
     def check(cls) -> None:

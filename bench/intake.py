@@ -13,7 +13,7 @@ database that every 201 made one appeal and that the venue's numbers are 1..N wi
 In process, before the HTTP run, it also measures one intake's cost (bench.intake_profile): CPU
 milliseconds of the app and of the PostgreSQL backend, and SQL statements.
 
-Environment: BENCH_SECONDS (15), BENCH_CONCURRENCY (24), BENCH_WORKERS (gunicorn workers, 3),
+Environment: BENCH_SECONDS (15), BENCH_CONCURRENCY (24), BENCH_WORKERS (gunicorn workers, 2),
 BENCH_THREADS (threads per gthread worker, 2), BENCH_CLIENT (wrk | httpx).
 The last line printed is the JSON object with the figures (contract).
 """
@@ -31,7 +31,7 @@ from tests.api.test_appeals_api import body
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 24))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2))  # production: one per core
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
 WARMUP_SECONDS = 3.0
 PLACEHOLDER = "@EXTERNAL_ID@"

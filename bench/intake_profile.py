@@ -19,7 +19,7 @@ import time
 
 from sqlalchemy import event
 
-from bench.servers import flask, production_env
+from bench.servers import flask, migrate, production_env
 from tests.services import PostgresServer, RedisServer
 
 N = 300
@@ -115,7 +115,7 @@ def in_process_figures(n: int = N, profile: cProfile.Profile | None = None) -> d
     pg, redis = PostgresServer().start(), RedisServer().start()
     try:
         env = production_env(pg, redis)
-        flask(env, "db", "upgrade")
+        migrate(env)
         flask(env, "demo", "load")
         token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
         app = production_app(env)

@@ -31,7 +31,7 @@ from bench.load_data import (
     staff_logins,
     this_month,
 )
-from bench.servers import flask, production_env
+from bench.servers import flask, migrate, production_env
 from tests.services import PostgresServer, RedisServer
 
 N = 40
@@ -82,7 +82,7 @@ def main() -> None:
     results = {}
     try:
         env = production_env(pg, redis)
-        flask(env, "db", "upgrade")
+        migrate(env)
         flask(env, "demo", "load")
         token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
         app = production_app(env)

@@ -150,6 +150,10 @@ with app.app_context():
             if index.name not in have:
                 index.create(db.engine)
                 made.append(index.name)
+    from docflow.reception.load import AssignmentLoad, recount
+    if db.session.execute(db.select(AssignmentLoad).limit(1)).first() is None:
+        made.append(f"assignment_load ({recount()} rows backfilled)")  # a cluster made before it
+        db.session.commit()
     with db.engine.begin() as c:
         c.exec_driver_sql("ANALYZE")
     print(" ".join(made))

@@ -31,6 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
+    if app.config.get("DATABASE_PING_IDLE_SECONDS") is not None:  # production: see dbping
+        from . import dbping
+        with app.app_context():
+            dbping.init_engine(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

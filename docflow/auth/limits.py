@@ -32,3 +32,10 @@ def login_limit() -> str:
 
 def address_limit() -> str:
     return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    """The API and static files have no limits: skip Flask-Limiter's per-request evaluation
+    (the limits are on the sign-in form; API clients authenticate with a token, no password)."""
+    return request.path.startswith(("/api/", "/static/"))

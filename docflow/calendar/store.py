@@ -7,6 +7,7 @@ the domain (see docflow.reception) — never silently left stale.
 from datetime import UTC, date, datetime
 
 from flask import g, has_app_context
+from sqlalchemy import String, cast, func, select
 
 from ..extensions import db
 from .core import Calendar, default_calendar
@@ -27,14 +28,35 @@ class CalendarOverride(db.Model):
 
 
 _cache: dict[str, tuple[tuple, Calendar]] = {}
+_NO_STAMP = object()
 
 
-def current_calendar() -> Calendar:
+def overrides_stamp():
+    """A scalar subquery: every override (day, verdict, reason) as one string, so a statement
+    the caller runs anyway can tell :func:`current_calendar` whether the overrides changed —
+    one statement fewer (the API intake adds it to its references statement)."""
+    t = CalendarOverride.__table__
+    row = (cast(t.c.day, String) + ":" + cast(t.c.working, String) + ":" + t.c.reason)
+    return select(func.coalesce(func.aggregate_strings(row, "|"), "")).scalar_subquery()
+
+
+def current_calendar(stamp=_NO_STAMP) -> Calendar:
     """The shipped calendar with the database's overrides applied (cached until they change).
 
-    Read once per request: a worklist asks it for every row ("due in N working days")."""
+    Read once per request: a worklist asks it for every row ("due in N working days").
+    ``stamp``: the value of :func:`overrides_stamp` the caller read in this request; the
+    calendar built for the same stamp is used without reading the overrides again."""
     if has_app_context() and "docflow_calendar" in g:
         return g.docflow_calendar
+    if stamp is not _NO_STAMP:
+        stamped = _cache.get("stamped")
+        if stamped is not None and stamped[0] == stamp:
+            if has_app_context():
+                g.docflow_calendar = stamped[1]
+            return stamped[1]
+        calendar = current_calendar()
+        _cache["stamped"] = (stamp, calendar)  # read after the stamp: never older than it
+        return calendar
     rows = db.session.execute(
         db.select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
         .order_by(CalendarOverride.day)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import cast, event, func, select, update
@@ -46,7 +47,8 @@ class Item(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     uid = db.Column(db.String(32), unique=True, nullable=False, default=new_uid)
-    type = db.Column(db.String(64), nullable=False, index=True)
+    # no index of its own: ix_engine_item_type_state and ix_engine_item_type_modified lead with it
+    type = db.Column(db.String(64), nullable=False)
     title = db.Column(db.String(500), nullable=False, default="")
     parent_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), nullable=True,
                           index=True)
@@ -97,9 +99,10 @@ class ItemPlace(db.Model):
     __tablename__ = "engine_item_place"
 
     item_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
-    place = db.Column(db.String(64), primary_key=True, index=True)
+    place = db.Column(db.String(64), primary_key=True)
 
-    # "items at these places" (visible_filter) as an index-only scan
+    # "items at these places" (visible_filter) as an index-only scan; also every lookup by
+    # place alone (no single-column index besides it: each new item wrote both)
     __table_args__ = (db.Index("ix_engine_item_place_place_item", "place", "item_id"),)
 
 
@@ -243,9 +246,26 @@ def _python_defaults(table, row: dict) -> dict:
     return row
 
 
+@dataclass(frozen=True)
+class SqlParts:
+    """What :func:`insert_item` adds to its one PostgreSQL statement: ``ctes`` (``name AS (...)``
+    fragments run before the item's INSERTs, with their own bound ``params``), SQL expressions
+    for some of the item's own-table columns (``values``: column -> expression; the column's
+    Python value is then unused), a substitution in the catalog words (``words``: placeholder,
+    expression — a value known only inside the statement, such as a number) and extra
+    expressions returned after the id and path (``returning``)."""
+
+    ctes: tuple[str, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+    words: tuple[str, str] | None = None
+    returning: tuple[str, ...] = ()
+    extra_values: tuple[tuple[int, str, str], ...] = ()  # (extra row index, column, expression)
+
+
 def insert_item(model: type[Item], *, title: str, owner=None, places=(),
                 restricted: bool = False, language: str | None = None, fields: dict,
-                extra: Sequence[tuple] = ()) -> tuple[int, dict]:
+                extra: Sequence[tuple] = (), sql: SqlParts | None = None,
+                params: dict | None = None) -> tuple[int, dict]:
     """Create a top-level item without the ORM's unit of work: Core INSERTs only (the lean
     path of the API intake; :func:`create_item` stays the general one). Never commits.
 
@@ -259,6 +279,9 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     Unlike :func:`create_item` it emits no ``created`` event: the caller fires the engine's
     rules when any matches; no ORM object exists
     for the new item until someone loads it.
+
+    ``sql`` (PostgreSQL only) adds CTEs and SQL-computed values to the statement (``params``
+    binds them); the returned row then has ``returned``: the values of ``sql.returning``.
     """
     from .catalog import CatalogText, row_for_insert
     from .core import current_engine
@@ -280,14 +303,23 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
         rows.append((CatalogText.__table__, search_row, "item_id"))
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
+        sql = sql or SqlParts()
+        catalog_index = len(rows) - 1 if reg is not None else None
         stmt = _pg_insert_statement(model.__table__, tuple(base), tuple(own), len(place_rows),
-                                    tuple((t, tuple(r), key) for t, r, key in rows))
-        params = {f"i_{k}": v for k, v in base.items()}
-        params.update({f"m_{k}": v for k, v in own.items()})
-        params.update({f"p_{n}": p for n, p in enumerate(place_rows)})
+                                    tuple((t, tuple(r), key) for t, r, key in rows), sql,
+                                    catalog_index)
+        computed = {f"m_{c}" for c, _e in sql.values} | {
+            f"x{n}_{c}" for n, c, _e in sql.extra_values}
+        bound = {f"i_{k}": v for k, v in base.items()}
+        bound.update({f"m_{k}": v for k, v in own.items()})
+        bound.update({f"p_{n}": p for n, p in enumerate(place_rows)})
         for n, (_t, row, _key) in enumerate(rows):
-            params.update({f"x{n}_{k}": v for k, v in row.items()})
-        item_id, path = session.connection().execute(stmt, params).one()
+            bound.update({f"x{n}_{k}": v for k, v in row.items()})
+        for key in computed:
+            bound.pop(key, None)
+        bound.update(params or {})
+        item_id, path, *returned = session.connection().execute(stmt, bound).one()
+        return item_id, {**base, "id": item_id, "path": path, "returned": returned}
     else:
         table = Item.__table__
         next_id = select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery()
@@ -306,30 +338,40 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
 
 @functools.cache
 def _pg_insert_statement(own_table, base_cols: tuple, own_cols: tuple, places: int,
-                         extra: tuple):
+                         extra: tuple, sql: SqlParts = SqlParts(), catalog_index: int | None = None):
     """The chained INSERTs of :func:`insert_item` on PostgreSQL, built once per shape."""
     from sqlalchemy import text
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.dialect()
 
-    def values(table, cols, prefix):
-        return ", ".join(f"CAST(:{prefix}{c} AS {table.c[c].type.compile(dialect=dialect)})"
+    def values(table, cols, prefix, given=None):
+        given = given or {}
+        return ", ".join(given[c] if c in given else
+                         f"CAST(:{prefix}{c} AS {table.c[c].type.compile(dialect=dialect)})"
                          for c in cols)
 
+    own_given = dict(sql.values)
+
     item = Item.__table__
-    ctes = [f"new_id AS (SELECT nextval(pg_get_serial_sequence('{item.name}', 'id')) AS id)",
+    ctes = [*sql.ctes,
+            f"new_id AS (SELECT nextval(pg_get_serial_sequence('{item.name}', 'id')) AS id)",
             f"i AS (INSERT INTO {item.name} (id, path, {', '.join(base_cols)}) "
             f"SELECT id, '/' || id || '/', {values(item, base_cols, 'i_')} FROM new_id "
             f"RETURNING id, path)",
             f"m AS (INSERT INTO {own_table.name} (id, {', '.join(own_cols)}) "
-            f"SELECT id, {values(own_table, own_cols, 'm_')} FROM new_id)"]
+            f"SELECT id, {values(own_table, own_cols, 'm_', own_given)} FROM new_id)"]
     if places:
         place = ItemPlace.__table__
         ctes.append(f"p AS (INSERT INTO {place.name} (item_id, place) SELECT new_id.id, v.place "
                     f"FROM new_id, (VALUES {', '.join(f'(CAST(:p_{n} AS VARCHAR))' for n in range(places))}) "
                     f"AS v(place))")
     for n, (table, cols, key) in enumerate(extra):
+        given = {c: e for i, c, e in sql.extra_values if i == n}
+        if n == catalog_index and sql.words is not None:
+            placeholder, expression = sql.words
+            given["words"] = f"replace(CAST(:x{n}_words AS TEXT), '{placeholder}', {expression})"
         ctes.append(f"x{n} AS (INSERT INTO {table.name} ({key}, {', '.join(cols)}) "
-                    f"SELECT id, {values(table, cols, f'x{n}_')} FROM new_id)")
-    return text("WITH " + ",\n".join(ctes) + "\nSELECT id, path FROM i")
+                    f"SELECT id, {values(table, cols, f'x{n}_', given)} FROM new_id)")
+    returning = "".join(f", {e}" for e in sql.returning)
+    return text("WITH " + ",\n".join(ctes) + f"\nSELECT id, path{returning} FROM i")

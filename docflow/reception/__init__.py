@@ -11,7 +11,7 @@ WORKFLOWS = Path(__file__).with_name("workflows")
 def init_app(app) -> None:
     # models, and the named conditions, which must be registered before the workflows load
     from ..engine import engine
-    from . import briefs, conditions, delegation, models, numbering, receptions, replies  # noqa: F401
+    from . import briefs, conditions, delegation, load, models, numbering, receptions, replies  # noqa: F401
     from .materials import MaterialRequest
     from .models import Appeal
 
@@ -31,6 +31,8 @@ def init_app(app) -> None:
     app.jinja_env.globals["workflow_state_title"] = state_title
     from .search import init_search
     init_search(app)
+    if "assignment" not in app.cli.commands:
+        app.cli.add_command(load._cli())
     from flask import url_for
     engine.item_urls.setdefault("appeal", lambda a: url_for("reception.appeal", appeal_id=a.id))
 

@@ -3,10 +3,10 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlalchemy.orm import lazyload
 
-from ..auth.models import RoleAssignment, User
+from ..auth.models import User
 from ..extensions import db
 from .models import Appeal, AssignmentLog
 
@@ -39,22 +39,29 @@ def rule_for(body_code: str) -> dict:
 def choose_responsible(body) -> User | None:
     """The employee the rule picks for a new appeal of ``body``; None when the body has none.
 
-    One statement (the user's roles are not loaded with it: the intake does not need them)."""
-    rule = rule_for(body.code)
-    if rule["strategy"] == "fixed":
-        return db.session.execute(_fixed_stmt(), {"login": rule["login"]}).scalar()
-    stmt = _least_loaded_stmt(rule["role"], tuple(rule["open_states"]))
-    return db.session.execute(stmt, {"body_id": body.id}).scalar()
+    The user's roles are not loaded with it (the intake does not need them)."""
+    return _choose(body, entity=True)
 
 
 def choose_responsible_row(body) -> tuple[int, str] | None:
-    """:func:`choose_responsible` (the same rule) as ``(user id, login)``, for the lean intake:
-    one statement, no ORM object."""
+    """:func:`choose_responsible` (the same rule) as ``(user id, login)``, no ORM object.
+
+    Least loaded: the body's open loads are read from the counter (reception.load), its rows
+    locked until the transaction ends — on PostgreSQL after zero rows are made for holders that
+    have none, so the lock covers every candidate (SQLite has one writer at a time)."""
+    return _choose(body, entity=False)
+
+
+def _choose(body, entity: bool):
     rule = rule_for(body.code)
     if rule["strategy"] == "fixed":
-        return db.session.execute(_fixed_stmt(True), {"login": rule["login"]}).first()
-    stmt = _least_loaded_stmt(rule["role"], tuple(rule["open_states"]), True)
-    return db.session.execute(stmt, {"body_id": body.id}).first()
+        result = db.session.execute(_fixed_stmt(not entity), {"login": rule["login"]})
+        return result.scalar() if entity else result.first()
+    if db.session.get_bind().dialect.name == "postgresql":
+        from .load import ensure_rows_stmt
+        db.session.execute(ensure_rows_stmt(rule["role"]), {"body_id": body.id})
+    result = db.session.execute(_least_loaded_stmt(rule["role"], entity), {"body_id": body.id})
+    return result.scalar() if entity else result.first()
 
 
 @cache
@@ -66,21 +73,15 @@ def _fixed_stmt(columns: bool = False):
 
 
 @cache
-def _least_loaded_stmt(role: str, open_states: tuple[str, ...], columns: bool = False):
-    """The active holder of ``role`` at the body with the fewest appeals in ``open_states``;
-    ties go to the name, then the login. Built once per rule; the body is a bound parameter.
-    ``columns``: the user's id and login only, not the User."""
-    load = (db.select(Appeal.responsible_id, func.count(Appeal.id).label("n"))
-            .where(Appeal.state.in_(open_states), Appeal.body_id == bindparam("body_id"))
-            .group_by(Appeal.responsible_id).subquery())
-    stmt = (db.select(User.id, User.login) if columns else
-            db.select(User).options(lazyload(User.roles)))
-    return (stmt.join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .outerjoin(load, load.c.responsible_id == User.id)
-            .where(RoleAssignment.role == role, RoleAssignment.body_id == bindparam("body_id"),
-                   User.active.is_(True))
-            .order_by(func.coalesce(load.c.n, 0), User.full_name, User.login)
-            .limit(1))
+def _least_loaded_stmt(role: str, entity: bool = False):
+    """The active holder of ``role`` at the body with the fewest open appeals (the counter
+    reception.load keeps for the rule's ``open_states``); ties go to the name, then the login.
+    Built once per role; the body is a bound parameter. ``entity``: the User (its roles not
+    loaded), else its id and login."""
+    from .load import least_loaded_select
+    if entity:
+        return least_loaded_select(role, [User]).options(lazyload(User.roles))
+    return least_loaded_select(role, [User.id, User.login])
 
 
 def assign(appeal: Appeal, user: User | None, by: User | None, reason: str) -> None:

@@ -15,7 +15,8 @@ class Appeal(Item):
     __mapper_args__ = {"polymorphic_identity": "appeal"}
 
     id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), primary_key=True)
-    channel = db.Column(db.String(20), nullable=False, index=True)
+    # no index of its own: uq_appeal_channel_external_id (channel, external_id) leads with it
+    channel = db.Column(db.String(20), nullable=False)
     external_id = db.Column(db.String(128), nullable=True)
     venue_id = db.Column(db.ForeignKey("venue.id"), nullable=False, index=True)
     body_id = db.Column(db.ForeignKey("body.id"), nullable=False, index=True)
@@ -32,7 +33,9 @@ class Appeal(Item):
     # R29: reply due 15 working days after registration
     reply_due = db.Column(db.Date, nullable=False, index=True)
     replied_on = db.Column(db.Date, nullable=True)
-    responsible_id = db.Column(db.ForeignKey("user_account.id"), nullable=True, index=True)
+    # no index of its own: ix_appeal_responsible_reply_due (responsible_id, reply_due) leads
+    # with it (every intake wrote both)
+    responsible_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
     # A copy of "the state is not final" (engine_item.state, queries.TERMINAL_STATES) kept by the
     # database itself (triggers below, whatever writes the state: a transition, a bulk load, a
     # plain UPDATE), so that a responsible officer's open appeals are one index range

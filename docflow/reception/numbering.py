@@ -44,3 +44,19 @@ def _upsert(dialect: str):
 def format_number(venue_code: str, year: int, number: int) -> str:
     """How the number is printed on letters: CRC-AST-2026-000042."""
     return f"{venue_code}-{year}-{number:06d}"
+
+
+#: The number's CTE inside the lean intake's one PostgreSQL statement (same upsert as
+#: :func:`next_number`: the counter row stays locked until that statement's transaction ends).
+PG_NUMBER_CTE = ("num AS (INSERT INTO registration_counter (scope, year, last) "
+                 "VALUES (CAST(:n_scope AS VARCHAR), CAST(:n_year AS INTEGER), 1) "
+                 "ON CONFLICT (scope, year) DO UPDATE SET last = registration_counter.last + 1 "
+                 "RETURNING last)")
+PG_NUMBER_SEQ = "(SELECT last FROM num)"
+#: :func:`format_number` in SQL, from the CTE's number: the 6-digit zero-padded part.
+PG_NUMBER_DIGITS = ("(SELECT CASE WHEN last < 1000000 THEN lpad(CAST(last AS TEXT), 6, '0') "
+                    "ELSE CAST(last AS TEXT) END FROM num)")
+
+
+def pg_number_params(scope: str, year: int) -> dict:
+    return {"n_scope": scope, "n_year": year}

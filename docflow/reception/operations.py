@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, false, literal, null, select
 from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
-from ..calendar.store import current_calendar
+from ..calendar.store import current_calendar, overrides_stamp
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
@@ -284,62 +284,97 @@ class Registered:
     replied_on: object = None
 
 
-def lean_references(data: dict) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None]:
-    """:func:`references` with Core columns: (venue, body, official, existing appeal id)."""
+def lean_references(data: dict, role: str | None = None
+                    ) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None, int]:
+    """:func:`references` with Core columns: (venue, body, official, existing appeal id, how
+    many of the body's holders of ``role`` have no load counter row yet (0 without a role)).
+    The same statement reads the calendar overrides' stamp: the request's calendar is then
+    the cached one unless an administrator changed a day."""
     params, has_official, check_existing = _reference_params(data)
     row = db.session.connection().execute(
-        _lean_references_stmt(has_official, check_existing), params).one()
+        _lean_references_stmt(has_official, check_existing, role), params).one()
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
-     existing) = row
+     existing, calendar_stamp, *unloaded) = row
+    current_calendar(calendar_stamp)  # this request's calendar: no statement when unchanged
     venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
                                              v_closes)
     body = None if b_id is None else RefRow(b_id, b_code)
     official_row = None if o_id is None else RefRow(o_id, o_code, body_id=o_body)
-    return venue, body, official_row, existing
+    return venue, body, official_row, existing, (unloaded[0] or 0) if unloaded else 0
 
 
 @cache
-def _lean_references_stmt(with_official: bool, check_existing: bool):
+def _lean_references_stmt(with_official: bool, check_existing: bool, role: str | None = None):
+    from .load import unloaded_holders
+
     v, b, o = Venue.__table__, Body.__table__, Official.__table__
-    return _references_select([v.c.id, v.c.code, v.c.kind, v.c.body_id, v.c.timezone, v.c.opens,
-                               v.c.closes, b.c.id, b.c.code, o.c.id, o.c.code, o.c.body_id],
-                              with_official, check_existing)
+    columns = [v.c.id, v.c.code, v.c.kind, v.c.body_id, v.c.timezone, v.c.opens, v.c.closes,
+               b.c.id, b.c.code, o.c.id, o.c.code, o.c.body_id]
+    stmt = _references_select(columns, with_official, check_existing).add_columns(
+        overrides_stamp().label("calendar"))
+    if role is not None:
+        stmt = stmt.add_columns(unloaded_holders(role, b.c.id).label("unloaded"))
+    return stmt
 
 
 _APPEAL_PROBE = SimpleNamespace(type="appeal")  # what Rule.matches reads of a new appeal
+#: Stands for the number's digits in the catalog words until the statement knows them.
+NUMBER_PLACEHOLDER = "zzdocflownumberzz"
+
+
+def created_rules_match() -> bool:
+    """Whether any engine rule runs on a new appeal (they need the ORM appeal and its
+    transaction)."""
+    from ..engine.core import current_engine
+    return any(rule.matches("created", _APPEAL_PROBE, {}) for rule in current_engine().rules)
 
 
 def register_lean(data: dict, actor,
                   authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
     """:func:`register_appeal` by the lean path (the API intake): the same rules
     (:func:`check_intake`, the assignment rule, the gap-free number), written with Core
-    statements — on PostgreSQL: references (1), calendar (1), responsible (1), number (1) and
-    one statement for the item, the appeal, its places, the assignment log and the catalog row.
+    statements — on PostgreSQL: references (1), calendar (1) and ONE statement that takes the
+    number, chooses the responsible employee (locking the body's load counter rows), adds to
+    their load and writes the item, the appeal, its places, the assignment log and the catalog
+    row; on SQLite the choice, the number and each row are statements of their own.
 
     The result's ``appeal`` is a :class:`Registered` (plain values) when created, the ORM
     Appeal on a repeat. The engine's rules for ``created`` run when any matches (on the ORM
     appeal, loaded for them); the catalog row is written by the insert itself.
     """
-    from ..engine.content import insert_item
+    from ..engine.content import SqlParts, insert_item
     from ..engine.core import current_engine
     from ..engine.rules import fire
+    from . import load
+    from .assignment import rule_for
+    from .numbering import PG_NUMBER_CTE, PG_NUMBER_DIGITS, PG_NUMBER_SEQ, pg_number_params
 
-    venue, body, official, existing_id = lean_references(data)
+    rule = rule_for(data["body"])
+    least_loaded = rule["strategy"] != "fixed"
+    on_pg = db.session.get_bind().dialect.name == "postgresql"
+    venue, body, official, existing_id, unloaded = lean_references(
+        data, rule["role"] if least_loaded and on_pg else None)
     if authorize is not None and venue is not None:
         authorize(venue)
     if existing_id is not None:
         return IntakeResult(db.session.get(Appeal, existing_id), created=False)
     registered_on, reply_due = check_intake(data, venue, body, official)
     applicant = data["applicant"]
-    chosen = choose_responsible_row(body)
-    responsible = None if chosen is None else RefRow(chosen[0], login=chosen[1])
-    # From here to the commit the venue's counter row is locked: only writes follow.
     year = registered_on.year
-    seq = next_number(venue.code, year)
-    number = format_number(venue.code, year, seq)
     received_at = data["received_at"].astimezone(UTC).replace(tzinfo=None)
     restricted = is_restricted(applicant["citizenship"])
     actor_id = getattr(actor, "id", None)
+    state = current_engine().workflow_for("appeal").initial
+    counts = state in load.open_states_for(body.code)
+    if on_pg:
+        if least_loaded and unloaded:
+            db.session.execute(load.ensure_rows_stmt(rule["role"]), {"body_id": body.id})
+        responsible, seq, number = None, 0, f"{venue.code}-{year}-{NUMBER_PLACEHOLDER}"
+    else:
+        chosen = choose_responsible_row(body)
+        responsible = None if chosen is None else RefRow(chosen[0], login=chosen[1])
+        seq = next_number(venue.code, year)
+        number = format_number(venue.code, year, seq)
     fields = dict(
         channel=data["channel"], external_id=data.get("external_id"), venue_id=venue.id,
         body_id=body.id, official_id=official.id if official else None, received_at=received_at,
@@ -355,10 +390,30 @@ def register_lean(data: dict, actor,
     log = (AssignmentLog.__table__, {
         "user_id": fields["responsible_id"], "by_id": actor_id, "at": utcnow(),
         "reason": "assigned on registration by the rule (R25)"}, "appeal_id")
+    sql = params = None
+    if on_pg:
+        chosen_id = "(SELECT id FROM chosen)"
+        sql = SqlParts(
+            ctes=(PG_NUMBER_CTE, *load.pg_choose_and_bump_ctes(rule, counts)),
+            values=(("registration_seq", PG_NUMBER_SEQ),
+                    ("registration_number", f"(CAST(:n_prefix AS VARCHAR) || {PG_NUMBER_DIGITS})"),
+                    ("responsible_id", chosen_id)),
+            extra_values=((0, "user_id", chosen_id),),
+            words=(NUMBER_PLACEHOLDER, PG_NUMBER_DIGITS),
+            returning=(PG_NUMBER_SEQ, chosen_id, "(SELECT login FROM chosen)"))
+        params = {**pg_number_params(venue.code, year), "n_prefix": f"{venue.code}-{year}-",
+                  "a_body": body.id, "a_role": rule.get("role"), "a_login": rule.get("login")}
     item_id, row = insert_item(Appeal, title=data["subject"], owner=actor,
                                places=places_of(venue.id, body.id), restricted=restricted,
-                               language=applicant["language"], fields=fields, extra=[log])
-    if any(rule.matches("created", _APPEAL_PROBE, {}) for rule in current_engine().rules):
+                               language=applicant["language"], fields=fields, extra=[log],
+                               sql=sql, params=params)
+    if on_pg:
+        seq, chosen_id, login = row["returned"]
+        number = format_number(venue.code, year, seq)
+        responsible = None if chosen_id is None else RefRow(chosen_id, login=login)
+    elif counts and responsible is not None:
+        load.bump(db.session.connection(), body.id, responsible.id, state)
+    if created_rules_match():
         appeal = db.session.get(Appeal, item_id)
         fire("created", appeal, actor, key=f"created:{appeal.uid}")
     return IntakeResult(Registered(
@@ -369,11 +424,31 @@ def register_lean(data: dict, actor,
         registration_number=number), created=True)
 
 
+def autocommit() -> None:
+    """PostgreSQL: run the rest of this session's work (until it commits or rolls back) in
+    autocommit mode — each statement its own transaction. The lean intake writes everything in
+    ONE statement, so the venue's number stays locked only while that statement runs and
+    commits (no round trip to the client and back between the number and the commit), and no
+    BEGIN/COMMIT round trips are spent. Anything already pending in the session (a token's
+    last use) or a connection already open (a token checked) is committed first, keeping the
+    session's objects (the caller) loaded."""
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if session.new or session.dirty or session.deleted or (
+            transaction is not None and getattr(transaction, "_connections", True)):
+        commit_keeping_objects(session.commit)  # a token's use recorded, or a connection open
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def register_or_find_lean(data: dict, actor, commit,
                           authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
     """:func:`register_or_find` on the lean path: a concurrent duplicate (the unique
     channel+external_id) rolls back, its number with it, and answers with the winner's appeal."""
     try:
+        if not created_rules_match():
+            autocommit()
         result = register_lean(data, actor, authorize)
         commit()
         return result

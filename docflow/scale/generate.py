@@ -625,6 +625,9 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
         else:
             db.session.execute(RegistrationCounter.__table__.insert().values(
                 scope=scope, year=year, last=last))
+    # each responsible employee's open load (reception.load), from the appeals just written
+    from ..reception.load import recount
+    recount()
     if writer.dialect == "postgresql":
         for table in SERIAL_TABLES:
             db.session.execute(text(

@@ -44,6 +44,9 @@ def test_rows_numbers_and_deadlines_are_what_intake_would_write(generated):
     assert db.session.execute(text(
         "SELECT COUNT(DISTINCT item_id) FROM engine_item_place p JOIN appeal a ON a.id = p.item_id"
     )).scalar() == N
+    # each responsible employee's open load is counted (the least-loaded rule reads it)
+    from docflow.reception.load import naive_counts, stored_counts
+    assert stored_counts() == naive_counts() != {}
     wrong_end = db.session.execute(text(
         "SELECT COUNT(*) FROM engine_item i JOIN appeal a ON a.id = i.id WHERE i.state <> "
         "COALESCE((SELECT h.to_state FROM engine_history h WHERE h.item_id = i.id "
