@@ -29,25 +29,9 @@ def flask(env: dict, *args: str) -> str:
 
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
-# Tables the models have and the migrations do not have yet (a branch's new table before the
-# lead's migration adds it): created, and the load counter rebuilt. A no-op once migrated.
-CREATE_MISSING = """
-from docflow import create_app
-from docflow.extensions import db
-app = create_app()
-with app.app_context():
-    db.create_all()
-    from docflow.reception.load import recount
-    recount()
-    db.session.commit()
-"""
-
-
 def migrate(env: dict) -> None:
-    """``flask db upgrade``, then any table the models have and the migrations lack yet."""
+    """``flask db upgrade``: the schema exactly as the migrations make it."""
     flask(env, "db", "upgrade")
-    subprocess.run([sys.executable, "-c", CREATE_MISSING], cwd=ROOT, env=env, check=True,
-                   capture_output=True, text=True)
 
 
 @contextmanager

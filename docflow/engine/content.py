@@ -304,7 +304,7 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         sql = sql or SqlParts()
-        catalog_index = len(rows) - 1 if reg is not None else None
+        catalog_index = len(rows) - 1 if search_row is not None else None
         stmt = _pg_insert_statement(model.__table__, tuple(base), tuple(own), len(place_rows),
                                     tuple((t, tuple(r), key) for t, r, key in rows), sql,
                                     catalog_index)

@@ -169,9 +169,10 @@ def _after_flush(session, flush_context) -> None:
 
 # -- reading it -----------------------------------------------------------------------------------
 
-def naive_counts(body_id: int | None = None) -> dict[tuple[int, int], int]:
+def naive_counts(body_id: int | None = None, *, connection=None) -> dict[tuple[int, int], int]:
     """The definition: open appeals per (body, responsible employee), counted from the appeals
-    (each body with its own rule's open states). Tests compare the counter with it."""
+    (each body with its own rule's open states). Tests compare the counter with it.
+    ``connection``: read there instead of the session (the migration's backfill)."""
     from ..engine.content import Item
     from ..reference.models import Body
     appeal = _appeal_class()
@@ -183,7 +184,7 @@ def naive_counts(body_id: int | None = None) -> dict[tuple[int, int], int]:
     if body_id is not None:
         stmt = stmt.where(a.c.body_id == body_id)
     counts: dict[tuple[int, int], int] = {}
-    for body, user, state, code, n in db.session.execute(stmt):
+    for body, user, state, code, n in (connection or db.session).execute(stmt):
         if state in open_states_for(code):
             counts[(body, user)] = counts.get((body, user), 0) + n
     return counts
@@ -198,13 +199,15 @@ def stored_counts(body_id: int | None = None) -> dict[tuple[int, int], int]:
     return {(b, u): n for b, u, n in db.session.execute(stmt)}
 
 
-def recount() -> int:
+def recount(*, connection=None) -> int:
     """Rebuild the counter from the appeals (backfill, bulk-loaded data, a changed rule).
-    Flushes, never commits; returns the number of rows written."""
-    counts = naive_counts()
-    db.session.execute(AssignmentLoad.__table__.delete())
+    Flushes, never commits; returns the number of rows written. ``connection``: write there
+    instead of the session (the migration's backfill)."""
+    target = connection or db.session
+    counts = naive_counts(connection=connection)
+    target.execute(AssignmentLoad.__table__.delete())
     if counts:
-        db.session.execute(AssignmentLoad.__table__.insert(), [
+        target.execute(AssignmentLoad.__table__.insert(), [
             {"body_id": b, "user_id": u, "open_count": n} for (b, u), n in sorted(counts.items())])
     return len(counts)
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.servers import BIN, ROOT, flask, migrate, production_env
+from bench.servers import BIN, ROOT, flask, production_env
 from docflow import create_app
 from docflow.extensions import db
 from docflow.jobs.runner import dispatch_pending
@@ -61,7 +61,7 @@ def stack():
     proc = None
     try:
         env = production_env(pg, redis, JOBS_LEASE_SECONDS="30", DOCFLOW_WARM_UP="0")
-        migrate(env)  # upgrade, then tables the migrations lack yet (a branch before the lead's)
+        flask(env, "db", "upgrade")
         flask(env, "demo", "load")
         token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
         port = free_port()
