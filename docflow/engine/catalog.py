@@ -33,6 +33,7 @@ and by :func:`reindex_item`, which the application calls after editing indexed f
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -304,21 +305,17 @@ def has_key(column, keys: Iterable[str]):
     return keys_overlap(column, *(literal(k, Text) for k in keys))
 
 
-_ROW_TARGET = []
-
-
+@functools.cache
 def _row_target():
     """:func:`~docflow.engine.security.visible_filter`'s columns on the search row (built once).
     Local roles compare the item's path, which only ``engine_item`` has (asked per row, by
     primary key: local roles are few)."""
-    if not _ROW_TARGET:
-        from .security import Target
+    from .security import Target
 
-        item = Item.__table__.alias("row_item")
-        path = select(item.c.path).where(item.c.id == C.item_id).scalar_subquery()
-        _ROW_TARGET.append(Target(C.type, C.state, C.restricted, C.owner_id, path,
-                                  lambda places: has_key(C.places, places)))
-    return _ROW_TARGET[0]
+    item = Item.__table__.alias("row_item")
+    path = select(item.c.path).where(item.c.id == C.item_id).scalar_subquery()
+    return Target(C.type, C.state, C.restricted, C.owner_id, path,
+                  lambda places: has_key(C.places, places))
 
 
 # -- registration --------------------------------------------------------------------------------
@@ -653,8 +650,6 @@ def backfill(connection) -> int:
     number of rows filled."""
     if connection.dialect.name == "postgresql":
         return sum(connection.execute(statement).rowcount for statement in backfill_statements())
-    from sqlalchemy.orm import Session
-
     done = 0
     with Session(bind=connection, autoflush=False) as session:
         missing = select(_text_table.c.item_id).where(_text_table.c.type.is_(None))

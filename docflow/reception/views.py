@@ -116,9 +116,9 @@ def load_appeal(appeal_id: int) -> Appeal:
     return appeal
 
 
-def due_in(d: date) -> int:
+def due_in(d: date, today: date | None = None) -> int:
     """Working days from today to ``d`` (negative when overdue) — "due in N working days"."""
-    return current_calendar().working_days_between(date.today(), d)
+    return current_calendar().working_days_between(today or date.today(), d)
 
 
 @bp.route("/appeals/<int:appeal_id>")
@@ -315,7 +315,6 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
 
     today = today or date.today()
     states = current_engine().workflow_for("appeal").states
-    calendar = current_calendar()
     titles: dict[str, str] = {}
     days: dict[date, int] = {}
     phrases: dict[int, str] = {}
@@ -333,7 +332,7 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
             titles[state] = Markup(_(states[state].title if state in states else state)) % {}
         due = r["reply_due"]
         if due not in days:
-            days[due] = calendar.working_days_between(today, due)
+            days[due] = due_in(due, today)
         n = days[due]
         if n not in phrases:
             phrases[n] = (Markup(_("overdue by %(n)s working days")) % {"n": -n} if n < 0
