@@ -40,6 +40,14 @@ def overrides_stamp():
     return select(func.coalesce(func.aggregate_strings(row, "|"), "")).scalar_subquery()
 
 
+def remember_stamp(stamp: str) -> None:
+    """The :func:`overrides_stamp` a statement of this request read (docflow.auth reads it with
+    the signed-in user): :func:`current_calendar` then reads no overrides in this request."""
+    if has_app_context():
+        g.pop("docflow_calendar", None)
+        g.docflow_calendar_stamp = stamp
+
+
 def current_calendar(stamp=_NO_STAMP) -> Calendar:
     """The shipped calendar with the database's overrides applied (cached until they change).
 
@@ -48,15 +56,21 @@ def current_calendar(stamp=_NO_STAMP) -> Calendar:
     calendar built for the same stamp is used without reading the overrides again."""
     if has_app_context() and "docflow_calendar" in g:
         return g.docflow_calendar
+    if stamp is _NO_STAMP and has_app_context():
+        stamp = g.get("docflow_calendar_stamp", _NO_STAMP)  # read with the signed-in user
     if stamp is not _NO_STAMP:
         stamped = _cache.get("stamped")
         if stamped is not None and stamped[0] == stamp:
             if has_app_context():
                 g.docflow_calendar = stamped[1]
             return stamped[1]
-        calendar = current_calendar()
+        calendar = _read_overrides()
         _cache["stamped"] = (stamp, calendar)  # read after the stamp: never older than it
         return calendar
+    return _read_overrides()
+
+
+def _read_overrides() -> Calendar:
     rows = db.session.execute(
         db.select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
         .order_by(CalendarOverride.day)
@@ -88,4 +102,5 @@ def set_override(day: date, working: bool, reason: str, actor=None) -> CalendarO
     db.session.flush()
     if has_app_context():
         g.pop("docflow_calendar", None)  # the rest of this request sees the change
+        g.pop("docflow_calendar_stamp", None)
     return row

@@ -174,6 +174,31 @@ def local_grants(principal: Principal) -> dict[str, tuple[str, ...]]:
 _GRANTS = "engine_local_grants"  # session.info key of local_grants' cache
 
 
+def remember_local_grants(principals: tuple[str, ...], pairs) -> None:
+    """What :func:`local_grants` would read for ``principals``, read by the caller in a statement
+    it runs anyway in this transaction (docflow.auth reads the signed-in user's grants with the
+    user): ``pairs`` of (role, path). Kept, and dropped, exactly as local_grants' own reading."""
+    found: dict[str, list[str]] = {}
+    for role, path in sorted(pairs):
+        found.setdefault(role, []).append(path)
+    db.session.info.setdefault(_GRANTS, {})[tuple(principals)] = {
+        role: tuple(paths) for role, paths in found.items()}
+
+
+def local_grants_of(principal_column):
+    """A scalar subquery: the (role, path) pairs :func:`local_grants` reads for one principal
+    string, as one text (``role<TAB>path`` lines; :func:`parse_local_grants` reads it back)."""
+    from sqlalchemy import func
+    return (select(func.coalesce(func.aggregate_strings(LocalRole.role + "\t" + Item.path, "\n"),
+                                 ""))
+            .select_from(LocalRole).join(Item, Item.id == LocalRole.item_id)
+            .where(LocalRole.principal == principal_column).scalar_subquery())
+
+
+def parse_local_grants(text: str) -> list[tuple[str, str]]:
+    return [tuple(line.split("\t", 1)) for line in text.split("\n") if line]
+
+
 @event.listens_for(Session, "after_flush")
 def _grants_flushed(session, flush_context) -> None:
     if _GRANTS in session.info and any(isinstance(obj, LocalRole) for obj in (
