@@ -5,7 +5,9 @@
    models and runs ``flask demo generate --appeals N`` (bulk COPY; it takes a while), later runs
    start PostgreSQL on the same folder and say so. Indexes declared on the models since the
    cache was made are created on it (``CREATE INDEX IF NOT EXISTS``-style, by the models).
-2. gunicorn in production mode (``BENCH_WORKERS`` processes, 4 threads each) on that database.
+2. gunicorn in production mode with the production settings (deploy/gunicorn.conf.py: the app
+   preloaded and frozen for the collector; ``BENCH_WORKERS`` processes, 4 threads each) on that
+   database.
 3. As signed-in officers (generated responsible employees, password in docflow.scale.generate),
    one client requests each screen in turn: the worklist (counters, first pages, filters), search
    with words and facets, the case view of random appeals of the officer's body, the dashboard of
@@ -328,7 +330,8 @@ with app.app_context():
         appeals = officers["appeals"]
         port = free_port()
         proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
              "-b", f"127.0.0.1:{port}", "--log-level", "warning", "docflow:create_app()"],
             cwd=ROOT, env=env)
         wait_for_port(port, timeout=90)

@@ -14,7 +14,20 @@ inherited (``post_fork``), so no two processes ever share one. Connections from 
 or the load benchmark) are kept alive for 5 s between requests, and each worker is replaced after
 about 5,000 requests, a guard against slow leaks. Every value can be overridden on the command
 line (``-w 8``) or through ``GUNICORN_CMD_ARGS``.
+
+Garbage collection (issue 11, the web worker's steadiness): the loaded app — modules, templates,
+the workflows, SQLAlchemy's mappers, about 280,000 tracked objects — is **frozen** (``gc.freeze``)
+in the master just before each fork, and again in each worker once it has loaded the app (the
+case without ``preload_app``). Frozen objects are never traversed again: a full collection in a
+worker walks only what the worker made since (at 1M appeals a full collection of the unfrozen
+heap took 250–850 ms of CPU on this 2-core machine, one request's worth of latency many times
+over), and the master's pages stay shared with the workers instead of being copied when the
+collector writes to their headers (the pattern of the Python documentation, ``gc.freeze``). The
+thresholds stay Python's (700, 10, 10): measured in-process on the worklist, a gen-0 collection
+took 0.4 ms at 700, 7 ms at 7,000 and 125 ms at 50,000 — larger thresholds only make the pauses
+that do come longer.
 """
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -38,3 +51,14 @@ def post_fork(server, worker):
     from docflow.extensions import db
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def pre_fork(server, worker):
+    """In the master, before each fork: freeze what the master holds (the preloaded app)."""
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    """In the worker, the app loaded (by the master with ``preload_app``, else just now):
+    freeze it too, so that collections walk only what requests create."""
+    gc.freeze()

@@ -7,6 +7,7 @@ the domain (see docflow.reception) — never silently left stale.
 from datetime import UTC, date, datetime
 
 from flask import g, has_app_context
+from flask.globals import _cv_app
 from sqlalchemy import String, cast, func, select
 
 from ..extensions import db
@@ -54,8 +55,11 @@ def current_calendar(stamp=_NO_STAMP) -> Calendar:
     Read once per request: a worklist asks it for every row ("due in N working days").
     ``stamp``: the value of :func:`overrides_stamp` the caller read in this request; the
     calendar built for the same stamp is used without reading the overrides again."""
-    if has_app_context() and "docflow_calendar" in g:
-        return g.docflow_calendar
+    app_ctx = _cv_app.get(None)  # not the proxies: a worklist page asks this forty times
+    if app_ctx is not None:
+        known = app_ctx.g.__dict__.get("docflow_calendar")
+        if known is not None:
+            return known
     if stamp is _NO_STAMP and has_app_context():
         stamp = g.get("docflow_calendar_stamp", _NO_STAMP)  # read with the signed-in user
     if stamp is not _NO_STAMP:

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
@@ -318,12 +318,24 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
     titles: dict[str, str] = {}
     days: dict[date, int] = {}
     phrases: dict[int, str] = {}
-    # translations are markup, the values put into them are escaped: as the templates' _() does
+    texts: dict[date, str] = {}
+    # translations are markup, the values put into them are escaped: as the templates' _() does;
+    # the checkbox's label is cut once around its number (Markup % per row costs more than the
+    # rest of the row)
     select = Markup(_("Select %(number)s"))
+    overdue_by = Markup(_("overdue by %(n)s working days"))  # a page has some thirty n's
+    due_in_n = Markup(_("due in %(n)s working days"))
+    cut = (select % {"number": _MARKER}).split(str(_MARKER))
     locale = str(get_locale())
     # the appeal's address, built once: url_for with a marker id, the marker replaced by each id
     # (an int converter prints the id as its digits)
     head, tail = url_for("reception.appeal", appeal_id=_MARKER).split(str(_MARKER))
+
+    def day(d: date) -> str:
+        text = texts.get(d)
+        if text is None:
+            text = texts[d] = format_day(d, locale=locale)
+        return text
 
     out = []
     for r in rows:
@@ -331,18 +343,18 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
         if state not in titles:
             titles[state] = Markup(_(states[state].title if state in states else state)) % {}
         due = r["reply_due"]
-        if due not in days:
-            days[due] = due_in(due, today)
-        n = days[due]
+        n = days.get(due)
+        if n is None:
+            n = days[due] = due_in(due, today)
         if n not in phrases:
-            phrases[n] = (Markup(_("overdue by %(n)s working days")) % {"n": -n} if n < 0
-                          else Markup(_("due in %(n)s working days")) % {"n": n})
+            phrases[n] = overdue_by % {"n": -n} if n < 0 else due_in_n % {"n": n}
         number = r["registration_number"]
         out.append(WorklistRow(
             id=r["id"], href=f"{head}{r['id']}{tail}", number=number,
-            select_label=select % {"number": number},
+            select_label=(Markup(f"{cut[0]}{escape(number)}{cut[1]}") if len(cut) == 2
+                          else select % {"number": number}),
             applicant=applicant_name(r["last_name"], r["first_name"], r["patronymic"]),
             subject=r["subject"], state=titles[state],
-            registered=format_day(r["registered_on"], locale=locale),
-            due=format_day(due, locale=locale), due_text=phrases[n], overdue=n < 0))
+            registered=day(r["registered_on"]), due=day(due), due_text=phrases[n],
+            overdue=n < 0))
     return out

@@ -6,6 +6,8 @@ statement reads through its index) follows the state whatever writes it."""
 from datetime import date
 
 import pytest
+from flask_babel import gettext
+from markupsafe import Markup
 from sqlalchemy import event, func, select, update
 from werkzeug.datastructures import MultiDict
 
@@ -198,6 +200,9 @@ def test_rows_are_printed_as_the_calendar_and_the_locale_say(generated):
             assert shown.overdue == (n < 0) and str(abs(n)) in shown.due_text
             assert shown.due == format_day(r["reply_due"])
             assert shown.href == f"/appeals/{r['id']}"
+            assert shown.select_label == Markup(gettext("Select %(number)s")) % {
+                "number": r["registration_number"]}
+            assert shown.registered == format_day(r["registered_on"])
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
