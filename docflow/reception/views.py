@@ -30,7 +30,7 @@ from .models import Appeal, applicant_name
 from .operations import IntakeError, register_appeal
 from .operations import redirect as redirect_appeal
 from .policy import may_reassign, may_register
-from .queries import deadlines, worklist_query, worklist_statement
+from .queries import deadlines, run_worklist, worklist_query, worklist_statement
 
 bp = Blueprint("reception", __name__)
 
@@ -278,7 +278,7 @@ def worklist():
     statement, keys, names = worklist_statement(
         current_user, request.args.get("scope", "mine"), view, sort, SORTS, date.today(),
         SOON_WORKING_DAYS, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    result = db.session.execute(statement).all()
+    result = run_worklist(statement)
     width = len(names)
     counters = dict(zip(names, [int(c or 0) for c in result[0][:width]], strict=True))
     rows = worklist_rows([dict(zip(keys, r[width:], strict=True)) for r in result

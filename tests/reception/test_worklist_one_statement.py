@@ -20,7 +20,7 @@ from docflow.i18n import format_day
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.models import Appeal
 from docflow.reception.operations import register_appeal
-from docflow.reception.queries import TERMINAL_STATES, worklist_statement
+from docflow.reception.queries import TERMINAL_STATES, run_worklist, worklist_statement
 from docflow.reception.views import (
     PAGE_SIZE,
     SOON_WORKING_DAYS,
@@ -60,7 +60,8 @@ def _one_statement(user, args: dict, size: int, page: int = 1):
     statement, keys, names = worklist_statement(
         user, args.get("scope", "mine"), args.get("show", "all"), parse_sort(args, SORTS, "due"),
         SORTS, date.today(), SOON_WORKING_DAYS, size, (page - 1) * size)
-    result = db.session.execute(statement).all()
+    result = run_worklist(statement)  # on PostgreSQL: the compiled text, sent as it is
+    assert [tuple(r) for r in result] == [tuple(r) for r in db.session.execute(statement).all()]
     width = len(names)
     counters = dict(zip(names, [int(c or 0) for c in result[0][:width]], strict=True))
     rows = [dict(zip(keys, r[width:], strict=True)) for r in result if r[width] is not None]
