@@ -58,12 +58,13 @@ from sqlalchemy import (
     null,
     select,
     table,
+    text,
     true,
     tuple_,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql.functions import FunctionElement
@@ -179,15 +180,37 @@ class CatalogText(db.Model):
     places = db.Column(KEYS, nullable=True)
     facets = db.Column(KEYS, nullable=True)
 
-    # "these words, at these places, with these facet values": one bitmap of two GIN indexes
-    # (on SQLite a plain index nobody uses: kept so both schemas have the same objects)
-    __table_args__ = (db.Index("ix_engine_catalog_text_keys", "places", "facets",
-                               postgresql_using="gin"),)
+    # PostgreSQL: "these words, at these places, with these facet values" is ONE multi-column
+    # GIN index on (places, facets, tsv), in FULLTEXT_DDL (tsv is not a model column): one
+    # index scan intersects its keys as it reads them, skipping ahead in each posting tree,
+    # where a BitmapAnd of two indexes first collected every TID of each
+
+
+class CatalogWord(db.Model):
+    """Every word of PostgreSQL's full-text index (the lexemes of ``engine_catalog_text.tsv``),
+    once: a query word is looked up as the indexed words it is a prefix of (a handful), so the
+    GIN scan is an exact one, which intersects with the places as it goes, instead of a prefix
+    scan that collects every TID of the prefix first (5-10x the time for a common word).
+
+    Kept complete by a trigger on ``engine_catalog_text`` (FULLTEXT_DDL): every insert and
+    every change of ``words`` adds the row's new lexemes in the writer's transaction, so a row
+    a search can see has its words here too. Words are never removed (one that no longer
+    occurs costs an index probe that finds nothing). :func:`fill_words` fills it for rows
+    written with triggers off (bulk generation) or before it existed. Unused on SQLite (FTS5
+    matches prefixes itself)."""
+
+    __tablename__ = "engine_catalog_word"
+
+    word = db.Column(db.Text, primary_key=True)
+
+    # the prefix range scan (``word ~>=~ 'w' AND word ~<~ ...``), whatever the collation
+    __table_args__ = (db.Index("ix_engine_catalog_word_prefix", "word",
+                               postgresql_ops={"word": "text_pattern_ops"}),)
 
 
 #: DDL beyond the model, per dialect (the Alembic migration must run the same statements).
 #: SQLite: an external-content FTS5 table kept in step by triggers; PostgreSQL: a generated
-#: tsvector column and its GIN index.
+#: tsvector column, the search rows' GIN index and the triggers keeping engine_catalog_word.
 FULLTEXT_DDL = {
     "sqlite": [
         """CREATE VIRTUAL TABLE engine_catalog_fts USING fts5(
@@ -209,7 +232,23 @@ FULLTEXT_DDL = {
     "postgresql": [
         """ALTER TABLE engine_catalog_text ADD COLUMN tsv tsvector
                GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, words)) STORED""",
-        "CREATE INDEX ix_engine_catalog_text_tsv ON engine_catalog_text USING gin (tsv)",
+        """CREATE INDEX ix_engine_catalog_text_search ON engine_catalog_text
+               USING gin (places, facets, tsv)""",
+        # AFTER triggers: the generated tsv is computed by then
+        """CREATE FUNCTION engine_catalog_word_add() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+               INSERT INTO engine_catalog_word (word)
+               SELECT lexeme FROM unnest(tsvector_to_array(NEW.tsv)) AS lexeme
+               WHERE NOT EXISTS (SELECT 1 FROM engine_catalog_word w WHERE w.word = lexeme)
+               ON CONFLICT DO NOTHING;
+               RETURN NULL;
+           END $$""",
+        """CREATE TRIGGER engine_catalog_text_words_ai AFTER INSERT ON engine_catalog_text
+               FOR EACH ROW EXECUTE FUNCTION engine_catalog_word_add()""",
+        """CREATE TRIGGER engine_catalog_text_words_au AFTER UPDATE OF words
+               ON engine_catalog_text FOR EACH ROW
+               WHEN (OLD.words IS DISTINCT FROM NEW.words)
+               EXECUTE FUNCTION engine_catalog_word_add()""",
     ],
 }
 #: DDL to undo FULLTEXT_DDL (a migration's downgrade), per dialect.
@@ -218,9 +257,16 @@ FULLTEXT_DROP = {
                "DROP TRIGGER IF EXISTS engine_catalog_text_ad",
                "DROP TRIGGER IF EXISTS engine_catalog_text_ai",
                "DROP TABLE IF EXISTS engine_catalog_fts"],
-    "postgresql": ["DROP INDEX IF EXISTS ix_engine_catalog_text_tsv",
+    "postgresql": ["DROP TRIGGER IF EXISTS engine_catalog_text_words_au ON engine_catalog_text",
+                   "DROP TRIGGER IF EXISTS engine_catalog_text_words_ai ON engine_catalog_text",
+                   "DROP FUNCTION IF EXISTS engine_catalog_word_add()",
+                   "DROP INDEX IF EXISTS ix_engine_catalog_text_search",
+                   "DROP INDEX IF EXISTS ix_engine_catalog_text_tsv",
                    "ALTER TABLE engine_catalog_text DROP COLUMN IF EXISTS tsv"],
 }
+#: The search rows' indexes of the earlier schema, which ix_engine_catalog_text_search replaces
+#: (a migration, bench/scale.py prepare drop them once it exists).
+REPLACED_INDEXES = ("ix_engine_catalog_text_tsv", "ix_engine_catalog_text_keys")
 for _dialect, _statements in FULLTEXT_DDL.items():
     for _sql in _statements:
         event.listen(CatalogText.__table__, "after_create",
@@ -237,7 +283,8 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "column" and name == "tsv" and getattr(obj, "table", None) is not None \
             and obj.table.name == "engine_catalog_text":
         return False
-    return not (type_ == "index" and name == "ix_engine_catalog_text_tsv")
+    return not (type_ == "index" and name in ("ix_engine_catalog_text_tsv",
+                                              "ix_engine_catalog_text_search"))
 
 
 _fts = table("engine_catalog_fts")
@@ -249,14 +296,69 @@ def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+#: PostgreSQL: a query word is searched as the indexed words it is a prefix of when they are
+#: at most this many (an exact GIN scan of each), else as a prefix (:func:`expansions`)
+MAX_EXPANSION = 32
+_LEXEME = re.compile(r"^[^\W_]+$")
+_EXPANSION_SQL = text(
+    # per query word: whether to_tsquery keeps it as one prefix lexeme, itself ("ok"); if so
+    # the indexed words starting with it (a range scan of ix_engine_catalog_word_prefix: the
+    # upper bound is the word followed by the last code point; starts_with makes it exact)
+    "SELECT q.n, q.ok, v.word FROM (SELECT n, w, "
+    "to_tsquery('simple', '''' || w || ''':*')::text = '''' || w || ''':*' AS ok "
+    "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(w, n)) AS q "
+    "LEFT JOIN LATERAL (SELECT word FROM engine_catalog_word "
+    "WHERE q.ok AND word ~>=~ q.w AND word ~<~ (q.w || chr(1114111)) AND starts_with(word, q.w) "
+    "ORDER BY word LIMIT :limit) AS v ON true ORDER BY q.n, v.word")
+
+
+def expansions(words: Sequence[str]) -> list[list[str] | None]:
+    """PostgreSQL: for each word of ``words``, the words of the full-text index it is a prefix
+    of (``engine_catalog_word`` holds them all), or None to search it as a prefix: more than
+    :data:`MAX_EXPANSION` of them, none, or a word to_tsquery would not keep as one lexeme.
+    ``'w':*`` matches a row exactly when one of them does, so the search finds the same rows.
+    One statement per transaction and set of words (kept in the session until it ends)."""
+    cache = db.session.info.setdefault(_EXPANSIONS, {})
+    key = tuple(words)
+    if key not in cache:
+        found: dict[int, list[str]] = {}
+        usable: dict[int, bool] = {}
+        for n, ok, word in db.session.execute(_EXPANSION_SQL, {
+                "words": list(words), "limit": MAX_EXPANSION + 1}):
+            usable[n] = bool(ok)
+            if word is not None:
+                found.setdefault(n, []).append(word)
+        out: list[list[str] | None] = []
+        for n, _word in enumerate(words, start=1):
+            lexemes = found.get(n, [])
+            good = (usable.get(n) and 0 < len(lexemes) <= MAX_EXPANSION
+                    and all(_LEXEME.match(x) for x in lexemes))
+            out.append(lexemes if good else None)
+        cache[key] = out
+    return cache[key]
+
+
 def _hits(words: Sequence[str]):
     """The ids of the index rows whose words contain every word of ``words`` as a prefix, and
-    the PostgreSQL tsquery of it (None on SQLite)."""
+    the PostgreSQL tsquery of it (None on SQLite). On PostgreSQL each word is the OR of the
+    indexed words it is a prefix of (:func:`expansions`; cast to tsquery as they are, no
+    parsing) or, failing that, a to_tsquery prefix."""
     if _is_postgresql():
-        # words hold only letters and digits: nothing in them is tsquery syntax
-        tsquery = " & ".join(f"'{w}':*" for w in words)
-        return None, literal_column("engine_catalog_text.tsv").op("@@")(
-            func.to_tsquery("simple", bindparam("catalog_q", tsquery)))
+        # words hold only letters and digits, and so do the expansions (checked): nothing in
+        # them is tsquery syntax
+        exact, prefix = [], []
+        for word, lexemes in zip(words, expansions(words), strict=True):
+            if lexemes is None:
+                prefix.append(f"'{word}':*")
+            else:
+                exact.append("(" + " | ".join(f"'{x}'" for x in lexemes) + ")")
+        parts = []
+        if prefix:
+            parts.append(func.to_tsquery("simple", bindparam("catalog_q", " & ".join(prefix))))
+        if exact:
+            parts.append(cast(bindparam("catalog_exact", " & ".join(exact)), TSQUERY))
+        query = parts[0] if len(parts) == 1 else parts[0].op("&&")(parts[1])
+        return None, literal_column("engine_catalog_text.tsv").op("@@")(query)
     fts_query = " ".join(f'"{w}"*' for w in words)
     return select(literal_column("rowid")).select_from(_fts).where(
         literal_column("engine_catalog_fts").op("MATCH")(bindparam("catalog_q", fts_query))), None
@@ -501,9 +603,11 @@ def _write(session, item: Item, reg: Registration, *, created: bool = False) -> 
     return row
 
 
-#: session.info keys, for the current transaction: ids of the items it inserted, and the index
-#: rows it wrote (item id -> CatalogText, a strong reference, so no re-read)
+#: session.info keys, for the current transaction: ids of the items it inserted, the index
+#: rows it wrote (item id -> CatalogText, a strong reference, so no re-read), the query words'
+#: expansions (:func:`expansions`)
 _INSERTED, _WRITTEN = "catalog_inserted_items", "catalog_written_rows"
+_EXPANSIONS = "catalog_expansions"
 
 
 @event.listens_for(Session, "after_flush")
@@ -548,6 +652,7 @@ def _forget_transaction(session, transaction) -> None:
     if transaction.parent is None or transaction.nested:
         session.info.pop(_INSERTED, None)
         session.info.pop(_WRITTEN, None)
+        session.info.pop(_EXPANSIONS, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -641,6 +746,19 @@ def backfill_statements() -> list:
             owner_id=Item.owner_id, modified_at=Item.modified_at, places=places,
             facets=array(keys)))
     return out
+
+
+def fill_words(connection, *, after_item_id: int = 0) -> int:
+    """PostgreSQL: add the lexemes of the search rows (of items after ``after_item_id``) that
+    ``engine_catalog_word`` lacks; what rows written with triggers off (a bulk load) or before
+    the table existed need once (a migration's data step, bench/scale.py prepare). Returns
+    the number of words added; 0 on SQLite, which does not use the table."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    return connection.execute(text(
+        "INSERT INTO engine_catalog_word (word) SELECT DISTINCT unnest(tsvector_to_array(tsv)) "
+        "FROM engine_catalog_text WHERE item_id > :after ON CONFLICT DO NOTHING"),
+        {"after": after_item_id}).rowcount
 
 
 def backfill(connection) -> int:

@@ -431,6 +431,7 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
     counters = {(scope, year): last for scope, year, last in db.session.execute(
         select(RegistrationCounter.scope, RegistrationCounter.year, RegistrationCounter.last))}
     counters_before = dict(counters)
+    first_item_id = ids["engine_item"]
 
     def next_id(table: str) -> int:
         ids[table] += 1
@@ -609,7 +610,9 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
             if progress:
                 progress(i + 1)
     writer.flush()
-    if dropped:
+    if dropped:  # the catalog's word list, which its trigger fills row by row otherwise
+        from ..engine.catalog import fill_words
+        fill_words(db.session.connection(), after_item_id=first_item_id)
         db.session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
         db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         for _name, definition in dropped:
