@@ -34,6 +34,7 @@ and by :func:`reindex_item`, which the application calls after editing indexed f
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import unicodedata
@@ -51,6 +52,7 @@ from sqlalchemy import (
     case,
     cast,
     event,
+    false,
     func,
     inspect,
     literal,
@@ -64,7 +66,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql.functions import FunctionElement
@@ -148,6 +150,8 @@ def query_words(q: str | None) -> list[str]:
 
 #: A list of strings: a text[] on PostgreSQL (GIN-indexed), a JSON list on SQLite.
 KEYS = db.JSON().with_variant(ARRAY(Text), "postgresql")
+#: A JSON object of strings: jsonb on PostgreSQL.
+SORT_KEYS = db.JSON().with_variant(JSONB(), "postgresql")
 
 
 class CatalogText(db.Model):
@@ -179,6 +183,8 @@ class CatalogText(db.Model):
     modified_at = db.Column(db.DateTime, nullable=True)
     places = db.Column(KEYS, nullable=True)
     facets = db.Column(KEYS, nullable=True)
+    #: the type's own sort keys, ``{"registered": "2025-03-04", ...}`` (:func:`sort_key`)
+    sorts = db.Column(SORT_KEYS, nullable=True)
 
     # PostgreSQL: "these words, at these places, with these facet values" is ONE multi-column
     # GIN index on (places, facets, tsv), in FULLTEXT_DDL (tsv is not a model column): one
@@ -437,6 +443,9 @@ class Registration:
     fields: frozenset[str] | None = None
     #: facet name -> the attribute of the item holding its value (copied to the search row)
     facet_attributes: dict[str, str] = field(default_factory=dict)
+    #: sort name -> the attribute holding it, for the date sorts on the type's own table
+    #: (:func:`_copied_sort`): copied to the search row's ``sorts``
+    sort_attributes: dict[str, str] = field(default_factory=dict)
 
 
 #: Facets and sorts every type has.
@@ -464,10 +473,11 @@ def register(type: str, *, text: Callable[[Item], Iterable[str | None]] | None =
     if both:
         raise ValueError(f"Catalog type {type!r}: {', '.join(sorted(both))} is both a facet "
                          f"and a filter.")
+    all_sorts = {**COMMON_SORTS, **(sorts or {})}
     reg = Registration(type, text or (lambda item: ()), all_facets, dict(filters or {}),
-                       {**COMMON_SORTS, **(sorts or {})},
-                       frozenset(fields) | {"title"} if fields is not None else None,
-                       {name: _facet_attribute(name, col) for name, col in all_facets.items()})
+                       all_sorts, frozenset(fields) | {"title"} if fields is not None else None,
+                       {name: _facet_attribute(name, col) for name, col in all_facets.items()},
+                       {name: col.key for name, col in all_sorts.items() if _copied_sort(col)})
     _registry[type] = reg
     return reg
 
@@ -544,6 +554,32 @@ def _facet_value(column, raw: str):
         return raw
 
 
+def _copied_sort(column) -> bool:
+    """Whether the search row keeps a copy of the sort key ``column``: a date or time column of
+    the type's own table (engine_item's are copied, or joined, already), whose ISO text sorts
+    as its values do, whatever the collation. Not strings: a lean insert may compute one in
+    SQL (the appeal's registration number), which the row's copy would not see."""
+    from datetime import date
+
+    expression = getattr(column, "expression", None)
+    table = getattr(expression, "table", None)
+    if table is None or table is Item.__table__ or not isinstance(getattr(column, "key", None),
+                                                                   str):
+        return False
+    try:
+        python_type = expression.type.python_type
+    except (AttributeError, NotImplementedError):
+        return False
+    return issubclass(python_type, date)
+
+
+def sort_key(value) -> str | None:
+    """How a copied sort value is kept in the search row's ``sorts`` (dates in ISO form)."""
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def _facet_attribute(name: str, column) -> str:
     key = getattr(column, "key", None)
     if not isinstance(key, str):
@@ -558,7 +594,9 @@ def row_values(item, reg: Registration, places: Iterable[str]) -> dict:
             "owner_id": item.owner_id, "modified_at": item.modified_at,
             "places": sorted(set(places)),
             "facets": sorted({facet_key(name, getattr(item, attr))
-                              for name, attr in reg.facet_attributes.items()})}
+                              for name, attr in reg.facet_attributes.items()}),
+            "sorts": {name: sort_key(getattr(item, attr, None))
+                      for name, attr in sorted(reg.sort_attributes.items())}}
 
 
 def row_for_insert(type: str, values: dict, places: Iterable[str]) -> dict | None:
@@ -571,9 +609,12 @@ def row_for_insert(type: str, values: dict, places: Iterable[str]) -> dict | Non
     if reg is None:
         return None
     item = SimpleNamespace(**values)
-    return {"words": index_words([values["title"], *reg.text(item)]),
-            "indexed_at": values.get("modified_at") or utcnow(),
-            **row_values(item, reg, places)}
+    row = {"words": index_words([values["title"], *reg.text(item)]),
+           "indexed_at": values.get("modified_at") or utcnow(),
+           **row_values(item, reg, places)}
+    if _is_postgresql():  # its statement binds untyped values, each CAST: jsonb from text
+        row["sorts"] = json.dumps(row["sorts"], ensure_ascii=False)
+    return row
 
 
 def _write(session, item: Item, reg: Registration, *, created: bool = False) -> CatalogText:
@@ -633,7 +674,7 @@ def _refresh_changed(session) -> None:
         if reg is None or obj.id is None or obj in session.deleted:
             continue
         state = inspect(obj)
-        watched = (*_COPIED, *reg.facet_attributes.values(),
+        watched = (*_COPIED, *reg.facet_attributes.values(), *reg.sort_attributes.values(),
                    *(r.key for r in state.mapper.relationships))
         if not any(state.attrs[key].history.has_changes() for key in watched
                    if key in state.attrs):
@@ -707,13 +748,16 @@ def reindex_all(type: str | None = None, *, batch: int = 500,
     return done
 
 
-def backfill_statements() -> list:
+def backfill_statements(*, sorts: bool = True) -> list:
     """PostgreSQL UPDATEs filling the search rows' copied values (type, state, restriction,
-    owner, modified_at, places, facets) where they are missing, one per registered type: what
-    a database indexed before those columns existed needs once (the migration's data step,
+    owner, modified_at, places, facets, sorts) where they are missing, two per registered type
+    (every value where ``type`` is missing, the sort keys where only they are): what a
+    database indexed before those columns existed needs once (the migration's data step,
     ``bench/scale.py`` prepare). The same values as :func:`row_values` (facets as
-    :func:`facet_key` writes them: booleans 1/0, dates ISO)."""
+    :func:`facet_key` writes them: booleans 1/0, dates ISO; sorts as :func:`sort_key`).
+    ``sorts=False``: a database that has no ``sorts`` column yet (an earlier migration)."""
     from sqlalchemy import Date, DateTime
+    with_sorts = sorts
     from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 
     from .content import ItemPlace
@@ -741,10 +785,20 @@ def backfill_statements() -> list:
         joins = [_text_table.c.item_id == Item.id, Item.type == name]
         if model.__table__ is not Item.__table__:
             joins.append(model.__table__.c.id == Item.id)
+        sorted_keys = []
+        for key, attr in sorted(reg.sort_attributes.items()):
+            column = getattr(model, attr).expression
+            shown = (func.replace(cast(column, Text), " ", "T")
+                     if isinstance(column.type, (Date, DateTime)) else cast(column, Text))
+            sorted_keys += [literal(key, Text), shown]
+        sort_keys = {"sorts": func.jsonb_build_object(*sorted_keys)} if with_sorts else {}
         out.append(update(_text_table).where(*joins, _text_table.c.type.is_(None)).values(
-            indexed_at=_text_table.c.indexed_at, type=Item.type, state=Item.state, restricted=Item.restricted,
-            owner_id=Item.owner_id, modified_at=Item.modified_at, places=places,
-            facets=array(keys)))
+            indexed_at=_text_table.c.indexed_at, type=Item.type, state=Item.state,
+            restricted=Item.restricted, owner_id=Item.owner_id, modified_at=Item.modified_at,
+            places=places, facets=array(keys), **sort_keys))
+        if with_sorts:  # rows that have the rest but not yet the sort keys (session 5)
+            out.append(update(_text_table).where(*joins, _text_table.c.sorts.is_(None)).values(
+                indexed_at=_text_table.c.indexed_at, **sort_keys))
     return out
 
 
@@ -766,14 +820,20 @@ def backfill(connection) -> int:
     migration's): PostgreSQL runs :func:`backfill_statements`; SQLite (the embedded database,
     small) computes each row with :func:`row_values`, as the catalog writes it. Returns the
     number of rows filled."""
+    # an earlier migration runs this before the sort keys' column exists
+    sorts = "sorts" in {c["name"] for c in inspect(connection).get_columns(_text_table.name)}
     if connection.dialect.name == "postgresql":
-        return sum(connection.execute(statement).rowcount for statement in backfill_statements())
+        return sum(connection.execute(statement).rowcount
+                   for statement in backfill_statements(sorts=sorts))
     done = 0
     with Session(bind=connection, autoflush=False) as session:
-        missing = select(_text_table.c.item_id).where(_text_table.c.type.is_(None))
+        missing = select(_text_table.c.item_id).where(
+            _text_table.c.type.is_(None) | (_text_table.c.sorts.is_(None) if sorts else false()))
         for item in session.scalars(select(Item).where(Item.type.in_(sorted(_registry)),
                                                        Item.id.in_(missing))):
             values = row_values(item, _registry[item.type], item.places)
+            if not sorts:
+                values.pop("sorts")
             connection.execute(update(_text_table).where(_text_table.c.item_id == item.id)
                                .values(indexed_at=_text_table.c.indexed_at, **values))
             done += 1
@@ -978,11 +1038,17 @@ def uses_rows(query: Query) -> bool:
     return any(name in reg.facets for name in query.filters)
 
 
-def _sort(query: Query) -> tuple[Any, bool]:
+def _sort(query: Query, *, on_row: bool = False) -> tuple[Any, bool]:
     """(column, descending) of the query's order (engine_item's copied columns, such as
-    ``modified_at``, are read from the search row by :func:`_matching`)."""
+    ``modified_at``, are read from the search row by :func:`_matching`). ``on_row``: a sort
+    key the search row keeps a copy of (``sorts``) is read from there, so the type's table is
+    not joined for it."""
     reg = registration(query.type) if query.type else _common()
-    return reg.sorts[query.sort.removeprefix("-")], query.sort.startswith("-")
+    name = query.sort.removeprefix("-")
+    column = reg.sorts[name]
+    if on_row and name in reg.sort_attributes:
+        column = C.sorts[name].as_string()
+    return column, query.sort.startswith("-")
 
 
 def row_conditions(user, query: Query, *, skip: Iterable[str] = ()) -> tuple[list, list]:
@@ -1048,7 +1114,7 @@ def page_statement(user, query: Query, page: int = 1, per_page: int = 20):
     ``per_page`` items loaded."""
     model = _model(query)
     on_row, on_model = row_conditions(user, query)
-    column, desc = _sort(query)
+    column, desc = _sort(query, on_row=True)
     column = _on_row(column)
     ids = (_matching(query, on_row, on_model, C.item_id.label("id"), column.label("k"))
            .order_by(column.desc() if desc else column.asc(),
@@ -1098,7 +1164,7 @@ def counts_statement(user, query: Query, facets: Sequence[str], *,
     on_row, on_model = row_conditions(user, query, skip=own)
     flags = [has_key(C.facets, [facet_key(name, v) for v in query.filters[name]]).label(f"f{i}")
              for i, name in enumerate(own)]
-    sort, desc = _sort(query)
+    sort, desc = _sort(query, on_row=True)
     extra = [C.item_id.label("id"), sort.label("k")] if page else []
     superset = _matching(query, on_row, on_model, C.facets.label("facets"), *flags,
                          *extra).limit(COUNT_LIMIT + 1).cte("matches")
@@ -1218,6 +1284,7 @@ def select_items(user, query: Query, conds: list | None = None):
     model = _model(query)
     column, desc = _sort(query)
     if uses_rows(query):
+        column, desc = _sort(query, on_row=True)
         on_row, on_model = row_conditions(user, query)
         return (select(model).join(C, C.item_id == model.id).where(*on_row, *on_model)
                 .order_by(column.desc() if desc else column.asc(),
