@@ -25,11 +25,15 @@ Python — NFKC, lower case (Kazakh ә ғ қ ң ө ұ ү һ і included, whateve
 split into runs of letters and digits, each kept once — and stored in ``engine_catalog_text``.
 SQLite indexes them with FTS5 (``unicode61 remove_diacritics 0``), PostgreSQL with a generated
 ``tsvector`` column (configuration ``simple``: no stemming, which PostgreSQL lacks for Kazakh)
-and a GIN index. The user's query is normalized the same way, so every query word is
-prefix-matched, all words are required, and quotes, operators, ``*`` or ``:`` in the query are
-mere separators: they cannot reach either query language. The index is kept in step in the
-writer's transaction by the engine's ``item_event`` signal (created, transitioned, file_added)
-and by :func:`reindex_item`, which the application calls after editing indexed fields.
+in ONE GIN index with the row's places and facet keys. The user's query is normalized the
+same way, so every query word is prefix-matched, all words are required, and quotes,
+operators, ``*`` or ``:`` in the query are mere separators: they cannot reach either query
+language (on PostgreSQL a query word is asked as the indexed words it is a prefix of, from
+``engine_catalog_word``: :func:`expansions`, an exact scan the index intersects with the
+user's places as it reads, where a prefix scan collects every TID first). The index is kept
+in step in the writer's transaction by the engine's ``item_event`` signal (created,
+transitioned, file_added) and by :func:`reindex_item`, which the application calls after
+editing indexed fields.
 """
 from __future__ import annotations
 
