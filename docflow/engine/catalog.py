@@ -196,26 +196,27 @@ class CatalogText(db.Model):
     # where a BitmapAnd of two indexes first collected every TID of each
 
 
-class CatalogWord(db.Model):
-    """Every word of PostgreSQL's full-text index (the lexemes of ``engine_catalog_text.tsv``),
-    once: a query word is looked up as the indexed words it is a prefix of (a handful), so the
-    GIN scan is an exact one, which intersects with the places as it goes, instead of a prefix
-    scan that collects every TID of the prefix first (5-10x the time for a common word).
-
-    Kept complete by a trigger on ``engine_catalog_text`` (FULLTEXT_DDL): every insert and
-    every change of ``words`` adds the row's new lexemes in the writer's transaction, so a row
-    a search can see has its words here too. Words are never removed (one that no longer
-    occurs costs an index probe that finds nothing). :func:`fill_words` fills it for rows
-    written with triggers off (bulk generation) or before it existed. Unused on SQLite (FTS5
-    matches prefixes itself)."""
-
-    __tablename__ = "engine_catalog_word"
-
-    word = db.Column(db.Text, primary_key=True)
-
-    # the prefix range scan (``word ~>=~ 'w' AND word ~<~ ...``), whatever the collation
-    __table_args__ = (db.Index("ix_engine_catalog_word_prefix", "word",
-                               postgresql_ops={"word": "text_pattern_ops"}),)
+#: Every word of PostgreSQL's full-text index (the lexemes of ``engine_catalog_text.tsv``): a
+#: query word is looked up as the indexed words it is a prefix of (a handful), so the GIN scan
+#: is an exact one, which intersects with the places as it goes, instead of a prefix scan that
+#: collects every TID of the prefix first (5-10x the time for a common word).
+#:
+#: Kept complete by triggers on ``engine_catalog_text`` (FULLTEXT_DDL): every insert and every
+#: change of ``words`` adds the row's lexemes the table lacks, in the writer's transaction, so
+#: a row a search can see has its words here too. No unique constraint, on purpose: two
+#: transactions adding the same new word each add it (a duplicate costs nothing: the lookup is
+#: DISTINCT) instead of the second waiting for the first to commit, which would couple
+#: unrelated writers. Words are never removed (one that no longer occurs costs an index probe
+#: that finds nothing). :func:`fill_words` fills it for rows written with triggers off (bulk
+#: generation) or before it existed. Unused on SQLite (FTS5 matches prefixes itself).
+CatalogWord = db.Table(
+    "engine_catalog_word", db.metadata,
+    db.Column("word", db.Text, nullable=False),
+    # equality (the triggers) and the prefix range (``word ~>=~ 'w' AND word ~<~ ...``),
+    # whatever the database's collation
+    db.Index("ix_engine_catalog_word_prefix", "word",
+             postgresql_ops={"word": "text_pattern_ops"}),
+)
 
 
 #: DDL beyond the model, per dialect (the Alembic migration must run the same statements).
@@ -249,8 +250,7 @@ FULLTEXT_DDL = {
            BEGIN
                INSERT INTO engine_catalog_word (word)
                SELECT lexeme FROM unnest(tsvector_to_array(NEW.tsv)) AS lexeme
-               WHERE NOT EXISTS (SELECT 1 FROM engine_catalog_word w WHERE w.word = lexeme)
-               ON CONFLICT DO NOTHING;
+               WHERE NOT EXISTS (SELECT 1 FROM engine_catalog_word w WHERE w.word = lexeme);
                RETURN NULL;
            END $$""",
         """CREATE TRIGGER engine_catalog_text_words_ai AFTER INSERT ON engine_catalog_text
@@ -317,7 +317,7 @@ _EXPANSION_SQL = text(
     "SELECT q.n, q.ok, v.word FROM (SELECT n, w, "
     "to_tsquery('simple', '''' || w || ''':*')::text = '''' || w || ''':*' AS ok "
     "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(w, n)) AS q "
-    "LEFT JOIN LATERAL (SELECT word FROM engine_catalog_word "
+    "LEFT JOIN LATERAL (SELECT DISTINCT word FROM engine_catalog_word "
     "WHERE q.ok AND word ~>=~ q.w AND word ~<~ (q.w || chr(1114111)) AND starts_with(word, q.w) "
     "ORDER BY word LIMIT :limit) AS v ON true ORDER BY q.n, v.word")
 
@@ -814,8 +814,9 @@ def fill_words(connection, *, after_item_id: int = 0) -> int:
     if connection.dialect.name != "postgresql":
         return 0
     return connection.execute(text(
-        "INSERT INTO engine_catalog_word (word) SELECT DISTINCT unnest(tsvector_to_array(tsv)) "
-        "FROM engine_catalog_text WHERE item_id > :after ON CONFLICT DO NOTHING"),
+        "INSERT INTO engine_catalog_word (word) SELECT lexeme FROM (SELECT DISTINCT "
+        "unnest(tsvector_to_array(tsv)) AS lexeme FROM engine_catalog_text WHERE item_id > :after"
+        ") AS fresh WHERE NOT EXISTS (SELECT 1 FROM engine_catalog_word w WHERE w.word = lexeme)"),
         {"after": after_item_id}).rowcount
 
 

@@ -27,7 +27,7 @@ def indexed_words() -> set[str]:
 
 
 def word_list() -> set[str]:
-    return set(db.session.execute(select(CatalogWord.word)).scalars())
+    return set(db.session.execute(select(CatalogWord.c.word)).scalars())
 
 
 def readers() -> list[User]:
@@ -123,3 +123,21 @@ def test_the_search_is_one_scan_of_one_index_with_an_exact_query(data):
     plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars())
     assert "ix_engine_catalog_text_search" in plan and "BitmapAnd" not in plan
     assert f"'''{word}'''::tsquery" in plan and ":*" not in plan, plan
+
+
+def test_writers_of_the_same_new_word_do_not_wait_for_each_other(data):
+    """No unique constraint on the word list: a transaction adding a word another one has added
+    but not committed yet adds it too, instead of waiting for it (a lock_timeout would fail)."""
+    first, second = db.session.execute(select(CatalogText.item_id).order_by(CatalogText.item_id)
+                                       .limit(2)).scalars().all()
+    db.session.commit()
+    add = text("UPDATE engine_catalog_text SET words = words || ' зорзорсөз' WHERE item_id = :i")
+    with db.engine.connect() as one, db.engine.connect() as two:
+        one.execute(add, {"i": first})                       # not committed yet
+        two.execute(text("SET lock_timeout = '2s'"))
+        two.execute(add, {"i": second})
+        two.commit()
+        one.commit()
+    assert catalog.expansions(["зорзор"]) == [["зорзорсөз"]]
+    found = catalog.search(readers()[0], q="зорзор", type="appeal")
+    assert found.total == catalog.search(readers()[0], q="зорзорсөз", type="appeal").total
