@@ -146,6 +146,19 @@ with app.app_context():
         made.append(f"(search rows backfilled: {backfilled})")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.exec_driver_sql("VACUUM engine_catalog_text")
+    # session 5: the search rows' one GIN index (places, facets, tsv) instead of two, and the
+    # catalog's word list with its triggers (engine_catalog_word, made by create_all above)
+    from docflow.engine.catalog import FULLTEXT_DDL, REPLACED_INDEXES, fill_words
+    with db.engine.begin() as c:
+        if not c.exec_driver_sql("SELECT 1 FROM pg_indexes WHERE indexname = "
+                                 "'ix_engine_catalog_text_search'").first():
+            c.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+            for sql in FULLTEXT_DDL["postgresql"][1:]:  # all but the tsv column
+                c.exec_driver_sql(sql)
+            made.append(f"ix_engine_catalog_text_search, engine_catalog_word ({fill_words(c)} "
+                        f"words), its triggers")
+            for name in REPLACED_INDEXES:
+                c.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     for table in db.metadata.sorted_tables:
         have = {i["name"] for i in insp.get_indexes(table.name)}
         for index in table.indexes:

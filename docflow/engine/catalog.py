@@ -25,15 +25,20 @@ Python — NFKC, lower case (Kazakh ә ғ қ ң ө ұ ү һ і included, whateve
 split into runs of letters and digits, each kept once — and stored in ``engine_catalog_text``.
 SQLite indexes them with FTS5 (``unicode61 remove_diacritics 0``), PostgreSQL with a generated
 ``tsvector`` column (configuration ``simple``: no stemming, which PostgreSQL lacks for Kazakh)
-and a GIN index. The user's query is normalized the same way, so every query word is
-prefix-matched, all words are required, and quotes, operators, ``*`` or ``:`` in the query are
-mere separators: they cannot reach either query language. The index is kept in step in the
-writer's transaction by the engine's ``item_event`` signal (created, transitioned, file_added)
-and by :func:`reindex_item`, which the application calls after editing indexed fields.
+in ONE GIN index with the row's places and facet keys. The user's query is normalized the
+same way, so every query word is prefix-matched, all words are required, and quotes,
+operators, ``*`` or ``:`` in the query are mere separators: they cannot reach either query
+language (on PostgreSQL a query word is asked as the indexed words it is a prefix of, from
+``engine_catalog_word``: :func:`expansions`, an exact scan the index intersects with the
+user's places as it reads, where a prefix scan collects every TID first). The index is kept
+in step in the writer's transaction by the engine's ``item_event`` signal (created,
+transitioned, file_added) and by :func:`reindex_item`, which the application calls after
+editing indexed fields.
 """
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import unicodedata
@@ -51,6 +56,7 @@ from sqlalchemy import (
     case,
     cast,
     event,
+    false,
     func,
     inspect,
     literal,
@@ -58,12 +64,13 @@ from sqlalchemy import (
     null,
     select,
     table,
+    text,
     true,
     tuple_,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql.functions import FunctionElement
@@ -147,6 +154,8 @@ def query_words(q: str | None) -> list[str]:
 
 #: A list of strings: a text[] on PostgreSQL (GIN-indexed), a JSON list on SQLite.
 KEYS = db.JSON().with_variant(ARRAY(Text), "postgresql")
+#: A JSON object of strings: jsonb on PostgreSQL.
+SORT_KEYS = db.JSON().with_variant(JSONB(), "postgresql")
 
 
 class CatalogText(db.Model):
@@ -178,16 +187,41 @@ class CatalogText(db.Model):
     modified_at = db.Column(db.DateTime, nullable=True)
     places = db.Column(KEYS, nullable=True)
     facets = db.Column(KEYS, nullable=True)
+    #: the type's own sort keys, ``{"registered": "2025-03-04", ...}`` (:func:`sort_key`)
+    sorts = db.Column(SORT_KEYS, nullable=True)
 
-    # "these words, at these places, with these facet values": one bitmap of two GIN indexes
-    # (on SQLite a plain index nobody uses: kept so both schemas have the same objects)
-    __table_args__ = (db.Index("ix_engine_catalog_text_keys", "places", "facets",
-                               postgresql_using="gin"),)
+    # PostgreSQL: "these words, at these places, with these facet values" is ONE multi-column
+    # GIN index on (places, facets, tsv), in FULLTEXT_DDL (tsv is not a model column): one
+    # index scan intersects its keys as it reads them, skipping ahead in each posting tree,
+    # where a BitmapAnd of two indexes first collected every TID of each
+
+
+#: Every word of PostgreSQL's full-text index (the lexemes of ``engine_catalog_text.tsv``): a
+#: query word is looked up as the indexed words it is a prefix of (a handful), so the GIN scan
+#: is an exact one, which intersects with the places as it goes, instead of a prefix scan that
+#: collects every TID of the prefix first (5-10x the time for a common word).
+#:
+#: Kept complete by triggers on ``engine_catalog_text`` (FULLTEXT_DDL): every insert and every
+#: change of ``words`` adds the row's lexemes the table lacks, in the writer's transaction, so
+#: a row a search can see has its words here too. No unique constraint, on purpose: two
+#: transactions adding the same new word each add it (a duplicate costs nothing: the lookup is
+#: DISTINCT) instead of the second waiting for the first to commit, which would couple
+#: unrelated writers. Words are never removed (one that no longer occurs costs an index probe
+#: that finds nothing). :func:`fill_words` fills it for rows written with triggers off (bulk
+#: generation) or before it existed. Unused on SQLite (FTS5 matches prefixes itself).
+CatalogWord = db.Table(
+    "engine_catalog_word", db.metadata,
+    db.Column("word", db.Text, nullable=False),
+    # equality (the triggers) and the prefix range (``word ~>=~ 'w' AND word ~<~ ...``),
+    # whatever the database's collation
+    db.Index("ix_engine_catalog_word_prefix", "word",
+             postgresql_ops={"word": "text_pattern_ops"}),
+)
 
 
 #: DDL beyond the model, per dialect (the Alembic migration must run the same statements).
 #: SQLite: an external-content FTS5 table kept in step by triggers; PostgreSQL: a generated
-#: tsvector column and its GIN index.
+#: tsvector column, the search rows' GIN index and the triggers keeping engine_catalog_word.
 FULLTEXT_DDL = {
     "sqlite": [
         """CREATE VIRTUAL TABLE engine_catalog_fts USING fts5(
@@ -209,7 +243,22 @@ FULLTEXT_DDL = {
     "postgresql": [
         """ALTER TABLE engine_catalog_text ADD COLUMN tsv tsvector
                GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, words)) STORED""",
-        "CREATE INDEX ix_engine_catalog_text_tsv ON engine_catalog_text USING gin (tsv)",
+        """CREATE INDEX ix_engine_catalog_text_search ON engine_catalog_text
+               USING gin (places, facets, tsv)""",
+        # AFTER triggers: the generated tsv is computed by then
+        """CREATE FUNCTION engine_catalog_word_add() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+               INSERT INTO engine_catalog_word (word)
+               SELECT lexeme FROM unnest(tsvector_to_array(NEW.tsv)) AS lexeme
+               WHERE NOT EXISTS (SELECT 1 FROM engine_catalog_word w WHERE w.word = lexeme);
+               RETURN NULL;
+           END $$""",
+        """CREATE TRIGGER engine_catalog_text_words_ai AFTER INSERT ON engine_catalog_text
+               FOR EACH ROW EXECUTE FUNCTION engine_catalog_word_add()""",
+        """CREATE TRIGGER engine_catalog_text_words_au AFTER UPDATE OF words
+               ON engine_catalog_text FOR EACH ROW
+               WHEN (OLD.words IS DISTINCT FROM NEW.words)
+               EXECUTE FUNCTION engine_catalog_word_add()""",
     ],
 }
 #: DDL to undo FULLTEXT_DDL (a migration's downgrade), per dialect.
@@ -218,9 +267,16 @@ FULLTEXT_DROP = {
                "DROP TRIGGER IF EXISTS engine_catalog_text_ad",
                "DROP TRIGGER IF EXISTS engine_catalog_text_ai",
                "DROP TABLE IF EXISTS engine_catalog_fts"],
-    "postgresql": ["DROP INDEX IF EXISTS ix_engine_catalog_text_tsv",
+    "postgresql": ["DROP TRIGGER IF EXISTS engine_catalog_text_words_au ON engine_catalog_text",
+                   "DROP TRIGGER IF EXISTS engine_catalog_text_words_ai ON engine_catalog_text",
+                   "DROP FUNCTION IF EXISTS engine_catalog_word_add()",
+                   "DROP INDEX IF EXISTS ix_engine_catalog_text_search",
+                   "DROP INDEX IF EXISTS ix_engine_catalog_text_tsv",
                    "ALTER TABLE engine_catalog_text DROP COLUMN IF EXISTS tsv"],
 }
+#: The search rows' indexes of the earlier schema, which ix_engine_catalog_text_search replaces
+#: (a migration, bench/scale.py prepare drop them once it exists).
+REPLACED_INDEXES = ("ix_engine_catalog_text_tsv", "ix_engine_catalog_text_keys")
 for _dialect, _statements in FULLTEXT_DDL.items():
     for _sql in _statements:
         event.listen(CatalogText.__table__, "after_create",
@@ -237,7 +293,8 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "column" and name == "tsv" and getattr(obj, "table", None) is not None \
             and obj.table.name == "engine_catalog_text":
         return False
-    return not (type_ == "index" and name == "ix_engine_catalog_text_tsv")
+    return not (type_ == "index" and name in ("ix_engine_catalog_text_tsv",
+                                              "ix_engine_catalog_text_search"))
 
 
 _fts = table("engine_catalog_fts")
@@ -249,14 +306,69 @@ def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+#: PostgreSQL: a query word is searched as the indexed words it is a prefix of when they are
+#: at most this many (an exact GIN scan of each), else as a prefix (:func:`expansions`)
+MAX_EXPANSION = 32
+_LEXEME = re.compile(r"^[^\W_]+$")
+_EXPANSION_SQL = text(
+    # per query word: whether to_tsquery keeps it as one prefix lexeme, itself ("ok"); if so
+    # the indexed words starting with it (a range scan of ix_engine_catalog_word_prefix: the
+    # upper bound is the word followed by the last code point; starts_with makes it exact)
+    "SELECT q.n, q.ok, v.word FROM (SELECT n, w, "
+    "to_tsquery('simple', '''' || w || ''':*')::text = '''' || w || ''':*' AS ok "
+    "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(w, n)) AS q "
+    "LEFT JOIN LATERAL (SELECT DISTINCT word FROM engine_catalog_word "
+    "WHERE q.ok AND word ~>=~ q.w AND word ~<~ (q.w || chr(1114111)) AND starts_with(word, q.w) "
+    "ORDER BY word LIMIT :limit) AS v ON true ORDER BY q.n, v.word")
+
+
+def expansions(words: Sequence[str]) -> list[list[str] | None]:
+    """PostgreSQL: for each word of ``words``, the words of the full-text index it is a prefix
+    of (``engine_catalog_word`` holds them all), or None to search it as a prefix: more than
+    :data:`MAX_EXPANSION` of them, none, or a word to_tsquery would not keep as one lexeme.
+    ``'w':*`` matches a row exactly when one of them does, so the search finds the same rows.
+    One statement per transaction and set of words (kept in the session until it ends)."""
+    cache = db.session.info.setdefault(_EXPANSIONS, {})
+    key = tuple(words)
+    if key not in cache:
+        found: dict[int, list[str]] = {}
+        usable: dict[int, bool] = {}
+        for n, ok, word in db.session.execute(_EXPANSION_SQL, {
+                "words": list(words), "limit": MAX_EXPANSION + 1}):
+            usable[n] = bool(ok)
+            if word is not None:
+                found.setdefault(n, []).append(word)
+        out: list[list[str] | None] = []
+        for n, _word in enumerate(words, start=1):
+            lexemes = found.get(n, [])
+            good = (usable.get(n) and 0 < len(lexemes) <= MAX_EXPANSION
+                    and all(_LEXEME.match(x) for x in lexemes))
+            out.append(lexemes if good else None)
+        cache[key] = out
+    return cache[key]
+
+
 def _hits(words: Sequence[str]):
     """The ids of the index rows whose words contain every word of ``words`` as a prefix, and
-    the PostgreSQL tsquery of it (None on SQLite)."""
+    the PostgreSQL tsquery of it (None on SQLite). On PostgreSQL each word is the OR of the
+    indexed words it is a prefix of (:func:`expansions`; cast to tsquery as they are, no
+    parsing) or, failing that, a to_tsquery prefix."""
     if _is_postgresql():
-        # words hold only letters and digits: nothing in them is tsquery syntax
-        tsquery = " & ".join(f"'{w}':*" for w in words)
-        return None, literal_column("engine_catalog_text.tsv").op("@@")(
-            func.to_tsquery("simple", bindparam("catalog_q", tsquery)))
+        # words hold only letters and digits, and so do the expansions (checked): nothing in
+        # them is tsquery syntax
+        exact, prefix = [], []
+        for word, lexemes in zip(words, expansions(words), strict=True):
+            if lexemes is None:
+                prefix.append(f"'{word}':*")
+            else:
+                exact.append("(" + " | ".join(f"'{x}'" for x in lexemes) + ")")
+        parts = []
+        if prefix:
+            parts.append(func.to_tsquery("simple", bindparam("catalog_q", " & ".join(prefix))))
+        if exact:
+            parts.append(cast(bindparam("catalog_exact", " & ".join(exact)), TSQUERY))
+        query = parts[0] if len(parts) == 1 else parts[0].op("&&")(parts[1])
+        return None, literal_column("engine_catalog_text.tsv").op("@@")(query)
     fts_query = " ".join(f'"{w}"*' for w in words)
     return select(literal_column("rowid")).select_from(_fts).where(
         literal_column("engine_catalog_fts").op("MATCH")(bindparam("catalog_q", fts_query))), None
@@ -335,6 +447,9 @@ class Registration:
     fields: frozenset[str] | None = None
     #: facet name -> the attribute of the item holding its value (copied to the search row)
     facet_attributes: dict[str, str] = field(default_factory=dict)
+    #: sort name -> the attribute holding it, for the date sorts on the type's own table
+    #: (:func:`_copied_sort`): copied to the search row's ``sorts``
+    sort_attributes: dict[str, str] = field(default_factory=dict)
 
 
 #: Facets and sorts every type has.
@@ -362,10 +477,11 @@ def register(type: str, *, text: Callable[[Item], Iterable[str | None]] | None =
     if both:
         raise ValueError(f"Catalog type {type!r}: {', '.join(sorted(both))} is both a facet "
                          f"and a filter.")
+    all_sorts = {**COMMON_SORTS, **(sorts or {})}
     reg = Registration(type, text or (lambda item: ()), all_facets, dict(filters or {}),
-                       {**COMMON_SORTS, **(sorts or {})},
-                       frozenset(fields) | {"title"} if fields is not None else None,
-                       {name: _facet_attribute(name, col) for name, col in all_facets.items()})
+                       all_sorts, frozenset(fields) | {"title"} if fields is not None else None,
+                       {name: _facet_attribute(name, col) for name, col in all_facets.items()},
+                       {name: col.key for name, col in all_sorts.items() if _copied_sort(col)})
     _registry[type] = reg
     return reg
 
@@ -442,6 +558,32 @@ def _facet_value(column, raw: str):
         return raw
 
 
+def _copied_sort(column) -> bool:
+    """Whether the search row keeps a copy of the sort key ``column``: a date or time column of
+    the type's own table (engine_item's are copied, or joined, already), whose ISO text sorts
+    as its values do, whatever the collation. Not strings: a lean insert may compute one in
+    SQL (the appeal's registration number), which the row's copy would not see."""
+    from datetime import date
+
+    expression = getattr(column, "expression", None)
+    table = getattr(expression, "table", None)
+    if table is None or table is Item.__table__ or not isinstance(getattr(column, "key", None),
+                                                                   str):
+        return False
+    try:
+        python_type = expression.type.python_type
+    except (AttributeError, NotImplementedError):
+        return False
+    return issubclass(python_type, date)
+
+
+def sort_key(value) -> str | None:
+    """How a copied sort value is kept in the search row's ``sorts`` (dates in ISO form)."""
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def _facet_attribute(name: str, column) -> str:
     key = getattr(column, "key", None)
     if not isinstance(key, str):
@@ -456,7 +598,9 @@ def row_values(item, reg: Registration, places: Iterable[str]) -> dict:
             "owner_id": item.owner_id, "modified_at": item.modified_at,
             "places": sorted(set(places)),
             "facets": sorted({facet_key(name, getattr(item, attr))
-                              for name, attr in reg.facet_attributes.items()})}
+                              for name, attr in reg.facet_attributes.items()}),
+            "sorts": {name: sort_key(getattr(item, attr, None))
+                      for name, attr in sorted(reg.sort_attributes.items())}}
 
 
 def row_for_insert(type: str, values: dict, places: Iterable[str]) -> dict | None:
@@ -469,9 +613,12 @@ def row_for_insert(type: str, values: dict, places: Iterable[str]) -> dict | Non
     if reg is None:
         return None
     item = SimpleNamespace(**values)
-    return {"words": index_words([values["title"], *reg.text(item)]),
-            "indexed_at": values.get("modified_at") or utcnow(),
-            **row_values(item, reg, places)}
+    row = {"words": index_words([values["title"], *reg.text(item)]),
+           "indexed_at": values.get("modified_at") or utcnow(),
+           **row_values(item, reg, places)}
+    if _is_postgresql():  # its statement binds untyped values, each CAST: jsonb from text
+        row["sorts"] = json.dumps(row["sorts"], ensure_ascii=False)
+    return row
 
 
 def _write(session, item: Item, reg: Registration, *, created: bool = False) -> CatalogText:
@@ -501,9 +648,11 @@ def _write(session, item: Item, reg: Registration, *, created: bool = False) -> 
     return row
 
 
-#: session.info keys, for the current transaction: ids of the items it inserted, and the index
-#: rows it wrote (item id -> CatalogText, a strong reference, so no re-read)
+#: session.info keys, for the current transaction: ids of the items it inserted, the index
+#: rows it wrote (item id -> CatalogText, a strong reference, so no re-read), the query words'
+#: expansions (:func:`expansions`)
 _INSERTED, _WRITTEN = "catalog_inserted_items", "catalog_written_rows"
+_EXPANSIONS = "catalog_expansions"
 
 
 @event.listens_for(Session, "after_flush")
@@ -529,7 +678,7 @@ def _refresh_changed(session) -> None:
         if reg is None or obj.id is None or obj in session.deleted:
             continue
         state = inspect(obj)
-        watched = (*_COPIED, *reg.facet_attributes.values(),
+        watched = (*_COPIED, *reg.facet_attributes.values(), *reg.sort_attributes.values(),
                    *(r.key for r in state.mapper.relationships))
         if not any(state.attrs[key].history.has_changes() for key in watched
                    if key in state.attrs):
@@ -548,6 +697,7 @@ def _forget_transaction(session, transaction) -> None:
     if transaction.parent is None or transaction.nested:
         session.info.pop(_INSERTED, None)
         session.info.pop(_WRITTEN, None)
+        session.info.pop(_EXPANSIONS, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -602,13 +752,16 @@ def reindex_all(type: str | None = None, *, batch: int = 500,
     return done
 
 
-def backfill_statements() -> list:
+def backfill_statements(*, sorts: bool = True) -> list:
     """PostgreSQL UPDATEs filling the search rows' copied values (type, state, restriction,
-    owner, modified_at, places, facets) where they are missing, one per registered type: what
-    a database indexed before those columns existed needs once (the migration's data step,
+    owner, modified_at, places, facets, sorts) where they are missing, two per registered type
+    (every value where ``type`` is missing, the sort keys where only they are): what a
+    database indexed before those columns existed needs once (the migration's data step,
     ``bench/scale.py`` prepare). The same values as :func:`row_values` (facets as
-    :func:`facet_key` writes them: booleans 1/0, dates ISO)."""
+    :func:`facet_key` writes them: booleans 1/0, dates ISO; sorts as :func:`sort_key`).
+    ``sorts=False``: a database that has no ``sorts`` column yet (an earlier migration)."""
     from sqlalchemy import Date, DateTime
+    with_sorts = sorts
     from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 
     from .content import ItemPlace
@@ -636,11 +789,35 @@ def backfill_statements() -> list:
         joins = [_text_table.c.item_id == Item.id, Item.type == name]
         if model.__table__ is not Item.__table__:
             joins.append(model.__table__.c.id == Item.id)
+        sorted_keys = []
+        for key, attr in sorted(reg.sort_attributes.items()):
+            column = getattr(model, attr).expression
+            shown = (func.replace(cast(column, Text), " ", "T")
+                     if isinstance(column.type, (Date, DateTime)) else cast(column, Text))
+            sorted_keys += [literal(key, Text), shown]
+        sort_keys = {"sorts": func.jsonb_build_object(*sorted_keys)} if with_sorts else {}
         out.append(update(_text_table).where(*joins, _text_table.c.type.is_(None)).values(
-            indexed_at=_text_table.c.indexed_at, type=Item.type, state=Item.state, restricted=Item.restricted,
-            owner_id=Item.owner_id, modified_at=Item.modified_at, places=places,
-            facets=array(keys)))
+            indexed_at=_text_table.c.indexed_at, type=Item.type, state=Item.state,
+            restricted=Item.restricted, owner_id=Item.owner_id, modified_at=Item.modified_at,
+            places=places, facets=array(keys), **sort_keys))
+        if with_sorts:  # rows that have the rest but not yet the sort keys (session 5)
+            out.append(update(_text_table).where(*joins, _text_table.c.sorts.is_(None)).values(
+                indexed_at=_text_table.c.indexed_at, **sort_keys))
     return out
+
+
+def fill_words(connection, *, after_item_id: int = 0) -> int:
+    """PostgreSQL: add the lexemes of the search rows (of items after ``after_item_id``) that
+    ``engine_catalog_word`` lacks; what rows written with triggers off (a bulk load) or before
+    the table existed need once (a migration's data step, bench/scale.py prepare). Returns
+    the number of words added; 0 on SQLite, which does not use the table."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    return connection.execute(text(
+        "INSERT INTO engine_catalog_word (word) SELECT lexeme FROM (SELECT DISTINCT "
+        "unnest(tsvector_to_array(tsv)) AS lexeme FROM engine_catalog_text WHERE item_id > :after"
+        ") AS fresh WHERE NOT EXISTS (SELECT 1 FROM engine_catalog_word w WHERE w.word = lexeme)"),
+        {"after": after_item_id}).rowcount
 
 
 def backfill(connection) -> int:
@@ -648,14 +825,20 @@ def backfill(connection) -> int:
     migration's): PostgreSQL runs :func:`backfill_statements`; SQLite (the embedded database,
     small) computes each row with :func:`row_values`, as the catalog writes it. Returns the
     number of rows filled."""
+    # an earlier migration runs this before the sort keys' column exists
+    sorts = "sorts" in {c["name"] for c in inspect(connection).get_columns(_text_table.name)}
     if connection.dialect.name == "postgresql":
-        return sum(connection.execute(statement).rowcount for statement in backfill_statements())
+        return sum(connection.execute(statement).rowcount
+                   for statement in backfill_statements(sorts=sorts))
     done = 0
     with Session(bind=connection, autoflush=False) as session:
-        missing = select(_text_table.c.item_id).where(_text_table.c.type.is_(None))
+        missing = select(_text_table.c.item_id).where(
+            _text_table.c.type.is_(None) | (_text_table.c.sorts.is_(None) if sorts else false()))
         for item in session.scalars(select(Item).where(Item.type.in_(sorted(_registry)),
                                                        Item.id.in_(missing))):
             values = row_values(item, _registry[item.type], item.places)
+            if not sorts:
+                values.pop("sorts")
             connection.execute(update(_text_table).where(_text_table.c.item_id == item.id)
                                .values(indexed_at=_text_table.c.indexed_at, **values))
             done += 1
@@ -860,11 +1043,17 @@ def uses_rows(query: Query) -> bool:
     return any(name in reg.facets for name in query.filters)
 
 
-def _sort(query: Query) -> tuple[Any, bool]:
+def _sort(query: Query, *, on_row: bool = False) -> tuple[Any, bool]:
     """(column, descending) of the query's order (engine_item's copied columns, such as
-    ``modified_at``, are read from the search row by :func:`_matching`)."""
+    ``modified_at``, are read from the search row by :func:`_matching`). ``on_row``: a sort
+    key the search row keeps a copy of (``sorts``) is read from there, so the type's table is
+    not joined for it."""
     reg = registration(query.type) if query.type else _common()
-    return reg.sorts[query.sort.removeprefix("-")], query.sort.startswith("-")
+    name = query.sort.removeprefix("-")
+    column = reg.sorts[name]
+    if on_row and name in reg.sort_attributes:
+        column = C.sorts[name].as_string()
+    return column, query.sort.startswith("-")
 
 
 def row_conditions(user, query: Query, *, skip: Iterable[str] = ()) -> tuple[list, list]:
@@ -930,7 +1119,7 @@ def page_statement(user, query: Query, page: int = 1, per_page: int = 20):
     ``per_page`` items loaded."""
     model = _model(query)
     on_row, on_model = row_conditions(user, query)
-    column, desc = _sort(query)
+    column, desc = _sort(query, on_row=True)
     column = _on_row(column)
     ids = (_matching(query, on_row, on_model, C.item_id.label("id"), column.label("k"))
            .order_by(column.desc() if desc else column.asc(),
@@ -980,7 +1169,7 @@ def counts_statement(user, query: Query, facets: Sequence[str], *,
     on_row, on_model = row_conditions(user, query, skip=own)
     flags = [has_key(C.facets, [facet_key(name, v) for v in query.filters[name]]).label(f"f{i}")
              for i, name in enumerate(own)]
-    sort, desc = _sort(query)
+    sort, desc = _sort(query, on_row=True)
     extra = [C.item_id.label("id"), sort.label("k")] if page else []
     superset = _matching(query, on_row, on_model, C.facets.label("facets"), *flags,
                          *extra).limit(COUNT_LIMIT + 1).cte("matches")
@@ -1100,6 +1289,7 @@ def select_items(user, query: Query, conds: list | None = None):
     model = _model(query)
     column, desc = _sort(query)
     if uses_rows(query):
+        column, desc = _sort(query, on_row=True)
         on_row, on_model = row_conditions(user, query)
         return (select(model).join(C, C.item_id == model.id).where(*on_row, *on_model)
                 .order_by(column.desc() if desc else column.asc(),

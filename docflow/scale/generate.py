@@ -126,7 +126,7 @@ COLUMNS = {
                             "media_type", "sha256", "original_name", "safe_name", "generated",
                             "meta", "text"),
     "engine_catalog_text": ("item_id", "words", "indexed_at", "type", "state", "restricted",
-                            "owner_id", "modified_at", "places", "facets"),
+                            "owner_id", "modified_at", "places", "facets", "sorts"),
 }
 ORDER = list(COLUMNS)  # foreign keys: parents first
 SERIAL_TABLES = ("engine_item", "engine_history", "appeal_assignment", "engine_file",
@@ -431,6 +431,7 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
     counters = {(scope, year): last for scope, year, last in db.session.execute(
         select(RegistrationCounter.scope, RegistrationCounter.year, RegistrationCounter.last))}
     counters_before = dict(counters)
+    first_item_id = ids["engine_item"]
 
     def next_id(table: str) -> int:
         ids[table] += 1
@@ -600,7 +601,9 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
         row = row_values(SimpleNamespace(
             type="appeal", state=state, restricted=restricted, owner_id=registered_by,
             modified_at=modified, channel=channel, venue_id=venue.id, body_id=final_body.id,
-            registration_year=year), search_reg, places)
+            registration_year=year, registered_on=registered_on, reply_due=reply_due,
+            registration_number=number, last_name=last), search_reg, places)
+        row["sorts"] = json.dumps(row["sorts"], ensure_ascii=False)  # jsonb (COPY) / JSON
         writer.add("engine_catalog_text", (appeal_id, words, modified, *row.values()))
         stats["restricted"] += restricted
         stats[state] += 1
@@ -609,7 +612,9 @@ def generate(n_appeals: int, seed: int = 1, *, today: date | None = None,
             if progress:
                 progress(i + 1)
     writer.flush()
-    if dropped:
+    if dropped:  # the catalog's word list, which its trigger fills row by row otherwise
+        from ..engine.catalog import fill_words
+        fill_words(db.session.connection(), after_item_id=first_item_id)
         db.session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
         db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         for _name, definition in dropped:

@@ -7,7 +7,7 @@ results and facet counts equal a naive count over ``can()`` — on SQLite and Po
 from collections import Counter
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 
 from docflow.auth.models import User
 from docflow.auth.operations import create_user
@@ -38,14 +38,16 @@ def source(item_id: int) -> dict:
     facets = {f"type={item['type']}", f"state={item['state']}", f"channel={appeal['channel']}",
               f"venue={appeal['venue_id']}", f"body={appeal['body_id']}",
               f"year={appeal['registration_year']}"}
-    return {**{k: item[k] for k in COPIED}, "places": places, "facets": facets}
+    sorts = {"registered": appeal["registered_on"].isoformat(),
+             "due": appeal["reply_due"].isoformat()}
+    return {**{k: item[k] for k in COPIED}, "places": places, "facets": facets, "sorts": sorts}
 
 
 def stored(item_id: int) -> dict:
     row = db.session.execute(select(CatalogText.__table__).where(
         CatalogText.item_id == item_id)).mappings().one()
     return {**{k: row[k] for k in COPIED}, "places": sorted(row["places"]),
-            "facets": set(row["facets"])}
+            "facets": set(row["facets"]), "sorts": row["sorts"]}
 
 
 def assert_in_step(*appeals_):
@@ -104,10 +106,14 @@ def test_the_backfill_computes_what_the_catalog_writes(pg_app):
     before = {i: stored(i) for i in db.session.execute(select(CatalogText.item_id)).scalars()}
     db.session.execute(update(CatalogText.__table__).values(
         type=None, state=None, restricted=None, owner_id=None, modified_at=None, places=None,
-        facets=None))
+        facets=None, sorts=None))
     assert sum(db.session.execute(s).rowcount for s in catalog.backfill_statements()) == 40
     assert {i: stored(i) for i in before} == before
     assert all(before[i] == source(i) for i in before)  # and generate wrote them right
+    # a database from before the sort keys (session 5): only they are filled
+    db.session.execute(update(CatalogText.__table__).values(sorts=null()))  # SQL NULL, as a new column
+    assert sum(db.session.execute(s).rowcount for s in catalog.backfill_statements()) == 40
+    assert {i: stored(i) for i in before} == before
 
 
 # -- results and counts equal a naive count ------------------------------------------------------
@@ -192,3 +198,35 @@ def test_past_the_count_limit_the_total_and_other_facets_stay_exact(db_app, monk
     over = catalog.search(reader, **kw)
     assert (over.total, over.capped) == (full.total, True) and over.capped_facets == set(FACETS)
     assert [a.id for a in over.items] == [a.id for a in full.items]       # the page is exact
+
+
+# -- the copied sort keys ------------------------------------------------------------------------
+
+def test_the_row_follows_a_moved_reply_due(appeals):  # noqa: F811
+    kk = appeals["kk"]
+    kk.reply_due = kk.reply_due.replace(year=kk.reply_due.year + 1)
+    assert_in_step(kk)
+
+
+@pytest.mark.parametrize("sort", ["-registered", "registered", "due", "-due"])
+def test_a_date_sort_reads_the_row_and_orders_as_the_appeal(db_app, sort):
+    """sort=-registered / due read the search row's copy (``sorts``, ISO text): no join of
+    ``appeal`` per match, and the same order as the appeal's own column (ties by id)."""
+    generate(150, seed=3)
+    db.session.commit()
+    logins = db.session.execute(select(User.login).where(
+        User.login.like("g-reg-%") | User.login.like("g-head-%"))).scalars().all()
+    reader = max((user(login) for login in logins),
+                 key=lambda u: catalog.count(u, q="по", type="appeal"))
+    query = catalog.prepare(q="по", type="appeal", sort=sort)
+    counts = catalog.counts_statement(reader, query, list(FACETS), page=(0, 20))
+    assert "appeal." not in str(counts.compile(db.engine))  # no join: the row's copy
+    result = catalog.search(reader, q="по", type="appeal", sort=sort, per_page=100)
+    assert result.total > 10
+    column = {"registered": Appeal.registered_on, "due": Appeal.reply_due}[sort.lstrip("-")]
+    desc = sort.startswith("-")
+    expected = [a.id for a in sorted(result.items, key=lambda a: (
+        getattr(a, column.key), a.id), reverse=desc)]
+    assert [a.id for a in result.items] == expected
+    page = db.session.execute(catalog.page_statement(reader, query, 2, 7)).scalars().all()
+    assert [a.id for a in page] == expected[7:14]
