@@ -397,8 +397,15 @@ def register_lean(data: dict, actor,
             ctes=(PG_NUMBER_CTE, *load.pg_choose_and_bump_ctes(rule, counts)),
             values=(("registration_seq", PG_NUMBER_SEQ),
                     ("registration_number", f"(CAST(:n_prefix AS VARCHAR) || {PG_NUMBER_DIGITS})"),
-                    ("responsible_id", chosen_id)),
-            extra_values=((0, "user_id", chosen_id),),
+                    ("responsible_id", chosen_id),
+                    # each value bound once (psycopg's query cache, see insert_item): the
+                    # appeal's copies of the item's, the number's and the choice's values
+                    ("registration_year", "CAST(:n_year AS INTEGER)"),
+                    ("body_id", "CAST(:a_body AS INTEGER)"),
+                    ("registered_by_id", "owner_id"), ("subject", "title"),
+                    ("applicant_language", "language"), ("replied_on", "NULL")),
+            extra_values=((0, "user_id", chosen_id), (0, "by_id", "owner_id"),
+                          (0, "at", "created_at")),
             words=(NUMBER_PLACEHOLDER, PG_NUMBER_DIGITS),
             returning=(PG_NUMBER_SEQ, chosen_id, "(SELECT login FROM chosen)"))
         params = {**pg_number_params(venue.code, year), "n_prefix": f"{venue.code}-{year}-",

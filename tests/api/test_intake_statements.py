@@ -1,5 +1,6 @@
 """The cost of one API intake in SQL statements is pinned (issue 5): a change that adds a
 lazy load, a second catalog write or a reload after the commit fails here."""
+import pytest
 from flask import g
 from sqlalchemy import event
 
@@ -84,3 +85,43 @@ def test_a_repeat_is_answered_from_one_lookup(db_app, api, integ):  # noqa: F811
     assert responses[0].status_code == 200
     assert responses[0].get_json()["id"] == created.get_json()["id"]
     assert not [s for s in sql if s.startswith(("INSERT", "UPDATE"))], sql
+
+
+@pytest.mark.parametrize("db_app", ["postgresql"], indirect=True)
+def test_the_intake_statements_fit_psycopgs_query_cache(db_app, api, integ):  # noqa: F811
+    """psycopg converts a query's placeholders once and caches that (an lru_cache) only for a
+    query of at most MAX_CACHED_STATEMENT_LENGTH bytes and MAX_CACHED_STATEMENT_PARAMS
+    parameters: above either, every intake pays the conversion again (~0.5 ms of CPU). The
+    limits are read from psycopg, so a psycopg upgrade that lowers them fails here too."""
+    from psycopg import _queries
+
+    shapes = [body(external_id="Q-1"),  # the demo's least-loaded rule, a citizen
+              body(external_id="Q-2", official="MLSPP-MIN", applicant__iin=None,
+                   applicant__citizenship="RU", applicant__patronymic="Иванович",
+                   applicant__email="a@example.kz", applicant__address="Астана"),
+              body(external_id="Q-3", applicant__kind="legal_entity", applicant__iin=None,
+                   applicant__bin="180340021791", applicant__organization="ЖШС Мысал")]
+    for shape in shapes:  # every shape once: psycopg's cache and prepared statements warm
+        assert api.post("/api/v1/appeals", json=shape, headers=integ).status_code == 201
+    seen: list[tuple[str, int]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, len(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    hits = _queries._query2pg.cache_info().hits
+    try:
+        for n, shape in enumerate(shapes):
+            again = {**shape, "external_id": f"Q-again-{n}"}
+            made = api.post("/api/v1/appeals", json=again, headers=integ)
+            assert made.status_code == 201, made.get_json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    writes = [s for s, _n in seen if s.startswith("WITH num AS")]
+    assert len(writes) == len(shapes), [s[:60] for s, _n in seen]
+    for statement, params in seen:
+        assert len(statement.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, (
+            len(statement.encode()), statement)
+        assert params <= _queries.MAX_CACHED_STATEMENT_PARAMS, (params, statement)
+    # and psycopg did find each of them in its cache
+    assert _queries._query2pg.cache_info().hits - hits >= len(seen)
