@@ -33,6 +33,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 24))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))  # production: one per core
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
+IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))  # intakes measured in process; 0: none
 WARMUP_SECONDS = 3.0
 PLACEHOLDER = "@EXTERNAL_ID@"
 
@@ -150,6 +151,32 @@ def check_numbers(env: dict) -> dict:
     return {"appeals": count, "gap_free": count == distinct == (high or 0) and low in (1, None)}
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def server_cpu_ms(env: dict) -> tuple[float, float]:
+    """utime + stime so far, in ms, of the gunicorn workers and of the PostgreSQL backends (and
+    the postmaster's other children: WAL writer, checkpointer): the CPU the server side spent,
+    whatever else runs on the machine."""
+    from bench.intake_profile import backend_cpu_ms
+
+    with open(os.path.join(env["BENCH_POSTGRES_DATA"], "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    workers = _children(int(env["BENCH_GUNICORN_PID"]))
+    return backend_cpu_ms(set(workers)), backend_cpu_ms(set(_children(postmaster)))
+
+
 def load_average() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -159,13 +186,16 @@ def main() -> None:
 
     client = os.environ.get("BENCH_CLIENT") or ("wrk" if shutil.which("wrk") else "httpx")
     run = run_wrk if client == "wrk" else run_httpx
-    cost = in_process_figures(200)
+    cost = in_process_figures(IN_PROCESS) if IN_PROCESS else dict.fromkeys((
+        "cpu_ms_per_intake_median", "pg_backend_cpu_ms_per_intake", "statements_per_intake"))
     print(f"one intake in process: {cost}")
     load_before = load_average()
     with production_stack(workers=WORKERS, threads=THREADS) as (url, env):
         token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
         warm = run(url, token, "warm", WARMUP_SECONDS)
+        app_before, pg_before = server_cpu_ms(env)
         result = run(url, token, "run", SECONDS)
+        app_after, pg_after = server_cpu_ms(env)
         numbers = check_numbers(env)
     made = warm["requests"] - warm["errors"] + result["requests"] - result["errors"]
     figures = {
@@ -179,6 +209,10 @@ def main() -> None:
         "cpu_ms_per_intake": cost["cpu_ms_per_intake_median"],
         "pg_cpu_ms_per_intake": cost["pg_backend_cpu_ms_per_intake"],
         "statements_per_intake": cost["statements_per_intake"],
+        # during the run, per request: CPU of the gunicorn workers (HTTP parsing included)
+        # and of PostgreSQL (backends, WAL writer ...): less sensitive to a busy machine
+        "server_app_cpu_ms_per_request": round((app_after - app_before) / result["requests"], 2),
+        "server_pg_cpu_ms_per_request": round((pg_after - pg_before) / result["requests"], 2),
     }
     print(f"{figures['requests']} intakes through gunicorn on PostgreSQL in "
           f"{figures['seconds']}s: {figures['appeals_per_s']} appeals/s, p50 {figures['p50_ms']} ms, "
