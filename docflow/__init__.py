@@ -60,29 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .cli import init_app as init_cli
     init_cli(app)
-    _remember_sync_functions(app)
     return app
-
-
-def _remember_sync_functions(app: Flask) -> None:
-    """Flask asks ``inspect.iscoroutinefunction`` of every handler, hook and view wrapper on
-    every request (17 times per API intake, ~0.1 ms): ask once per function. Functions made
-    anew per call (closures) would fill the memo: it is bounded."""
-    import inspect
-
-    plain = app.ensure_sync
-    is_sync: dict = {}
-
-    def ensure_sync(func):
-        key = getattr(func, "__func__", func)  # a bound method: its function
-        known = is_sync.get(key)
-        if known is None:
-            if len(is_sync) > 5000:
-                is_sync.clear()
-            known = is_sync[key] = not inspect.iscoroutinefunction(func)
-        return func if known else plain(func)
-
-    app.ensure_sync = ensure_sync
 
 
 @event.listens_for(Engine, "connect")
