@@ -11,10 +11,36 @@ it runs on the same 2 cores). A warm-up run comes first; afterwards the bench ch
 database that every 201 made one appeal and that the venue's numbers are 1..N without a gap.
 
 In process, before the HTTP run, it also measures one intake's cost (bench.intake_profile): CPU
-milliseconds of the app and of the PostgreSQL backend, and SQL statements.
+milliseconds of the app and of the PostgreSQL backend, and SQL statements. During the HTTP run
+it reads the CPU time of the gunicorn workers and of PostgreSQL's processes from /proc:
+``server_app_cpu_ms_per_request`` and ``server_pg_cpu_ms_per_request`` (HTTP parsing and the
+WAL writer included) — on a busy machine these move much less than appeals/s and p95.
+
+The machine is CPU-bound: appeals/s ~= 2 cores / (app + PostgreSQL CPU per request), and with 24
+clients p95 is mostly queueing (~ 24 / throughput x the spread). So the figures to watch are the
+CPU ms per request. Session 5 (h5-intake) took off, per intake (each piece timed alone,
+minimum of repeated runs, on the shared machine): psycopg's conversion of the write statement,
+0.21 ms (the statement now fits psycopg's query cache: 3,818 bytes and 37 parameters, was
+4,345 / 57); the cached token's ORM user rebuilt per request, 0.34 ms (the token's validity is
+now a column of the first statement); marshmallow's load of a valid body, 0.25 ms (0.37 ->
+0.12: plain_load). Python function calls per intake 5,380 -> 3,859; statements 2. In process,
+A/B against main 8dc0714 in the same minutes (load 6-7), minimum CPU per intake 5.1-6.1 ms ->
+3.9-4.5 ms.
+
+gunicorn layout (BENCH_WORKERS x BENCH_THREADS, gthread): 2 x 2 stays the default. 2 workers
+use both cores (one GIL each); 2 threads per worker let one request's Python run while the
+other waits for PostgreSQL (each intake waits for its commit's WAL flush: PostgreSQL is
+durable). Measured at 13:08-13:16 UTC with BENCH_SECONDS=10 on a machine at load 7-8 (other
+helpers' work: the absolute figures are low, the order is what counts): 2x2 83 appeals/s p95
+444 ms (server app CPU 6.1 ms/request); 2x1 43/s p95 972 ms (6.2); 3x1 44/s p95 1,581 ms
+(7.8); 4x1 66/s p95 863 ms (8.0); 2x4 44/s p95 773 ms (8.6) — one thread per worker leaves the
+worker idle during the commit, more processes or threads than cores cost CPU per request in
+switching. gc.freeze() was not added: over 400 in-process intakes the collector ran 11 times
+for 0.016 ms per intake and never a full collection. BENCH_CONCURRENCY stays 24.
 
 Environment: BENCH_SECONDS (15), BENCH_CONCURRENCY (24), BENCH_WORKERS (gunicorn workers, 2),
-BENCH_THREADS (threads per gthread worker, 2), BENCH_CLIENT (wrk | httpx).
+BENCH_THREADS (threads per gthread worker, 2), BENCH_CLIENT (wrk | httpx), BENCH_IN_PROCESS
+(intakes measured in process first, 200; 0 skips that).
 The last line printed is the JSON object with the figures (contract).
 """
 import asyncio
@@ -33,6 +59,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 24))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))  # production: one per core
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
+IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))  # intakes measured in process; 0: none
 WARMUP_SECONDS = 3.0
 PLACEHOLDER = "@EXTERNAL_ID@"
 
@@ -150,6 +177,32 @@ def check_numbers(env: dict) -> dict:
     return {"appeals": count, "gap_free": count == distinct == (high or 0) and low in (1, None)}
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def server_cpu_ms(env: dict) -> tuple[float, float]:
+    """utime + stime so far, in ms, of the gunicorn workers and of the PostgreSQL backends (and
+    the postmaster's other children: WAL writer, checkpointer): the CPU the server side spent,
+    whatever else runs on the machine."""
+    from bench.intake_profile import backend_cpu_ms
+
+    with open(os.path.join(env["BENCH_POSTGRES_DATA"], "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    workers = _children(int(env["BENCH_GUNICORN_PID"]))
+    return backend_cpu_ms(set(workers)), backend_cpu_ms(set(_children(postmaster)))
+
+
 def load_average() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -159,13 +212,16 @@ def main() -> None:
 
     client = os.environ.get("BENCH_CLIENT") or ("wrk" if shutil.which("wrk") else "httpx")
     run = run_wrk if client == "wrk" else run_httpx
-    cost = in_process_figures(200)
+    cost = in_process_figures(IN_PROCESS) if IN_PROCESS else dict.fromkeys((
+        "cpu_ms_per_intake_median", "pg_backend_cpu_ms_per_intake", "statements_per_intake"))
     print(f"one intake in process: {cost}")
     load_before = load_average()
     with production_stack(workers=WORKERS, threads=THREADS) as (url, env):
         token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
         warm = run(url, token, "warm", WARMUP_SECONDS)
+        app_before, pg_before = server_cpu_ms(env)
         result = run(url, token, "run", SECONDS)
+        app_after, pg_after = server_cpu_ms(env)
         numbers = check_numbers(env)
     made = warm["requests"] - warm["errors"] + result["requests"] - result["errors"]
     figures = {
@@ -179,6 +235,10 @@ def main() -> None:
         "cpu_ms_per_intake": cost["cpu_ms_per_intake_median"],
         "pg_cpu_ms_per_intake": cost["pg_backend_cpu_ms_per_intake"],
         "statements_per_intake": cost["statements_per_intake"],
+        # during the run, per request: CPU of the gunicorn workers (HTTP parsing included)
+        # and of PostgreSQL (backends, WAL writer ...): less sensitive to a busy machine
+        "server_app_cpu_ms_per_request": round((app_after - app_before) / result["requests"], 2),
+        "server_pg_cpu_ms_per_request": round((pg_after - pg_before) / result["requests"], 2),
     }
     print(f"{figures['requests']} intakes through gunicorn on PostgreSQL in "
           f"{figures['seconds']}s: {figures['appeals_per_s']} appeals/s, p50 {figures['p50_ms']} ms, "

@@ -57,6 +57,7 @@ def production_stack(workers: int = 4, threads: int = 4, prepare=None, conf: boo
              "docflow:create_app()"], cwd=ROOT, env=env)
         wait_for_port(port, timeout=60)
         time.sleep(0.5)
+        env["BENCH_GUNICORN_PID"] = str(proc.pid)  # the bench may read its workers' CPU time
         yield f"http://127.0.0.1:{port}", env
     finally:
         if proc is not None:

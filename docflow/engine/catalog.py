@@ -591,12 +591,18 @@ def _facet_attribute(name: str, column) -> str:
     return key
 
 
+#: The search row's columns that copy an ``engine_item`` column as it is (search row column ->
+#: item column); ``places`` copies the item's places. ``content.insert_item``'s one PostgreSQL
+#: statement writes these from the item's own values instead of binding them twice.
+ITEM_COPIES = {"type": "type", "state": "state", "restricted": "restricted",
+               "owner_id": "owner_id", "modified_at": "modified_at"}
+
+
 def row_values(item, reg: Registration, places: Iterable[str]) -> dict:
     """What the search row copies from the item (``item`` may be any object with the item's
     and its type's attributes, e.g. the lean insert's values): every column but the words."""
-    return {"type": item.type, "state": item.state, "restricted": bool(item.restricted),
-            "owner_id": item.owner_id, "modified_at": item.modified_at,
-            "places": sorted(set(places)),
+    return {**{column: getattr(item, attr) for column, attr in ITEM_COPIES.items()},
+            "restricted": bool(item.restricted), "places": sorted(set(places)),
             "facets": sorted({facet_key(name, getattr(item, attr))
                               for name, attr in reg.facet_attributes.items()}),
             "sorts": {name: sort_key(getattr(item, attr, None))

@@ -253,7 +253,9 @@ class SqlParts:
     for some of the item's own-table columns (``values``: column -> expression; the column's
     Python value is then unused), a substitution in the catalog words (``words``: placeholder,
     expression — a value known only inside the statement, such as a number) and extra
-    expressions returned after the id and path (``returning``)."""
+    expressions returned after the id and path (``returning``). An expression may name the new
+    item's ``engine_item`` values as columns (``owner_id``, ``created_at``, ``title``: the
+    statement's ``new_id`` CTE) to write a copy of one without binding it again."""
 
     ctes: tuple[str, ...] = ()
     values: tuple[tuple[str, str], ...] = ()
@@ -305,18 +307,16 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     if session.get_bind().dialect.name == "postgresql":
         sql = sql or SqlParts()
         catalog_index = len(rows) - 1 if search_row is not None else None
-        stmt = _pg_insert_statement(model.__table__, tuple(base), tuple(own), len(place_rows),
+        stmt = _pg_insert_statement(model.__table__, tuple(base), tuple(own), bool(place_rows),
                                     tuple((t, tuple(r), key) for t, r, key in rows), sql,
                                     catalog_index)
-        computed = {f"m_{c}" for c, _e in sql.values} | {
-            f"x{n}_{c}" for n, c, _e in sql.extra_values}
+        # every value by its name; the statement binds those it uses (SQLAlchemy's text()
+        # ignores the others: the item's fixed values, the ones ``sql`` computes)
         bound = {f"i_{k}": v for k, v in base.items()}
         bound.update({f"m_{k}": v for k, v in own.items()})
-        bound.update({f"p_{n}": p for n, p in enumerate(place_rows)})
+        bound["i_places"] = place_rows
         for n, (_t, row, _key) in enumerate(rows):
             bound.update({f"x{n}_{k}": v for k, v in row.items()})
-        for key in computed:
-            bound.pop(key, None)
         bound.update(params or {})
         item_id, path, *returned = session.connection().execute(stmt, bound).one()
         return item_id, {**base, "id": item_id, "path": path, "returned": returned}
@@ -336,41 +336,64 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     return item_id, {**base, "id": item_id, "path": path}
 
 
-@functools.cache
-def _pg_insert_statement(own_table, base_cols: tuple, own_cols: tuple, places: int,
-                         extra: tuple, sql: SqlParts = SqlParts(), catalog_index: int | None = None):
-    """The chained INSERTs of :func:`insert_item` on PostgreSQL, built once per shape."""
-    from sqlalchemy import text
+#: ``engine_item`` values :func:`insert_item` sets the same way for every new item, written as
+#: SQL in its PostgreSQL statement rather than bound: a top-level item, at version 1, modified
+#: when and by whom it was created.
+_PG_ITEM_SQL = {"parent_id": "NULL", "version": "1", "modified_at": "created_at",
+                "modified_by_id": "owner_id"}
+
+
+def _pg_type(column) -> str:
+    """The column's type as the statement casts a bound value to it (PostgreSQL)."""
     from sqlalchemy.dialects import postgresql
 
-    dialect = postgresql.dialect()
+    return column.type.compile(dialect=postgresql.dialect()).replace(
+        "TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP")
 
-    def values(table, cols, prefix, given=None):
-        given = given or {}
+
+@functools.cache
+def _pg_insert_statement(own_table, base_cols: tuple, own_cols: tuple, places: bool,
+                         extra: tuple, sql: SqlParts = SqlParts(), catalog_index: int | None = None):
+    """The chained INSERTs of :func:`insert_item` on PostgreSQL, built once per shape.
+
+    Each value is bound once: psycopg caches its conversion of a query only below
+    ``psycopg._queries.MAX_CACHED_STATEMENT_LENGTH`` bytes and ``MAX_CACHED_STATEMENT_PARAMS``
+    parameters (tests/api/test_lean_intake.py pins the API intake's statement under both).
+    The ``new_id`` CTE holds the new item's id and its bound values (``:i_<column>``, and
+    ``places`` as an array) as columns, which every INSERT selects by name: the item's own row
+    (its fixed values as SQL, ``_PG_ITEM_SQL``), its places, and the search row's copies of
+    the item (``catalog.ITEM_COPIES``). ``sql``'s expressions may name them too."""
+    from sqlalchemy import text
+
+    from .catalog import ITEM_COPIES
+
+    def values(table, cols, prefix, given):
         return ", ".join(given[c] if c in given else
-                         f"CAST(:{prefix}{c} AS {table.c[c].type.compile(dialect=dialect)})"
-                         for c in cols)
-
-    own_given = dict(sql.values)
+                         f"CAST(:{prefix}{c} AS {_pg_type(table.c[c])})" for c in cols)
 
     item = Item.__table__
+    carried = [c for c in base_cols if c not in _PG_ITEM_SQL]
+    new_values = "".join(f", CAST(:i_{c} AS {_pg_type(item.c[c])}) AS {c}" for c in carried)
+    item_given = {**{c: c for c in carried}, **_PG_ITEM_SQL}
     ctes = [*sql.ctes,
-            f"new_id AS (SELECT nextval(pg_get_serial_sequence('{item.name}', 'id')) AS id)",
+            f"new_id AS (SELECT nextval(pg_get_serial_sequence('{item.name}', 'id')) AS id"
+            f"{new_values}, CAST(:i_places AS TEXT[]) AS places)",
             f"i AS (INSERT INTO {item.name} (id, path, {', '.join(base_cols)}) "
-            f"SELECT id, '/' || id || '/', {values(item, base_cols, 'i_')} FROM new_id "
-            f"RETURNING id, path)",
+            f"SELECT id, '/' || id || '/', {values(item, base_cols, 'i_', item_given)} "
+            f"FROM new_id RETURNING id, path)",
             f"m AS (INSERT INTO {own_table.name} (id, {', '.join(own_cols)}) "
-            f"SELECT id, {values(own_table, own_cols, 'm_', own_given)} FROM new_id)"]
+            f"SELECT id, {values(own_table, own_cols, 'm_', dict(sql.values))} FROM new_id)"]
     if places:
-        place = ItemPlace.__table__
-        ctes.append(f"p AS (INSERT INTO {place.name} (item_id, place) SELECT new_id.id, v.place "
-                    f"FROM new_id, (VALUES {', '.join(f'(CAST(:p_{n} AS VARCHAR))' for n in range(places))}) "
-                    f"AS v(place))")
+        ctes.append(f"p AS (INSERT INTO {ItemPlace.__table__.name} (item_id, place) "
+                    f"SELECT id, unnest(places) FROM new_id)")
     for n, (table, cols, key) in enumerate(extra):
         given = {c: e for i, c, e in sql.extra_values if i == n}
-        if n == catalog_index and sql.words is not None:
-            placeholder, expression = sql.words
-            given["words"] = f"replace(CAST(:x{n}_words AS TEXT), '{placeholder}', {expression})"
+        if n == catalog_index:
+            given.update({c: item_given[a] for c, a in ITEM_COPIES.items()},
+                         indexed_at=item_given["modified_at"], places="places")
+            if sql.words is not None:
+                placeholder, expression = sql.words
+                given["words"] = f"replace(CAST(:x{n}_words AS TEXT), '{placeholder}', {expression})"
         ctes.append(f"x{n} AS (INSERT INTO {table.name} ({key}, {', '.join(cols)}) "
                     f"SELECT id, {values(table, cols, f'x{n}_', given)} FROM new_id)")
     returning = "".join(f", {e}" for e in sql.returning)

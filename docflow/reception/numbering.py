@@ -47,15 +47,15 @@ def format_number(venue_code: str, year: int, number: int) -> str:
 
 
 #: The number's CTE inside the lean intake's one PostgreSQL statement (same upsert as
-#: :func:`next_number`: the counter row stays locked until that statement's transaction ends).
+#: :func:`next_number`: the counter row stays locked until that statement's transaction ends),
+#: returning the number and its digits as :func:`format_number` prints them (6, zero-padded).
 PG_NUMBER_CTE = ("num AS (INSERT INTO registration_counter (scope, year, last) "
                  "VALUES (CAST(:n_scope AS VARCHAR), CAST(:n_year AS INTEGER), 1) "
                  "ON CONFLICT (scope, year) DO UPDATE SET last = registration_counter.last + 1 "
-                 "RETURNING last)")
+                 "RETURNING last, CASE WHEN last < 1000000 THEN lpad(CAST(last AS TEXT), 6, '0') "
+                 "ELSE CAST(last AS TEXT) END AS digits)")
 PG_NUMBER_SEQ = "(SELECT last FROM num)"
-#: :func:`format_number` in SQL, from the CTE's number: the 6-digit zero-padded part.
-PG_NUMBER_DIGITS = ("(SELECT CASE WHEN last < 1000000 THEN lpad(CAST(last AS TEXT), 6, '0') "
-                    "ELSE CAST(last AS TEXT) END FROM num)")
+PG_NUMBER_DIGITS = "(SELECT digits FROM num)"
 
 
 def pg_number_params(scope: str, year: int) -> dict:

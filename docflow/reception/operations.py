@@ -284,27 +284,41 @@ class Registered:
     replied_on: object = None
 
 
-def lean_references(data: dict, role: str | None = None
+class CredentialsRefused(Exception):
+    """The caller's API token, checked inside the intake's first statement, is revoked or its
+    user inactive: nothing was written."""
+
+
+def lean_references(data: dict, role: str | None = None, token: tuple[str, int] | None = None
                     ) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None, int]:
     """:func:`references` with Core columns: (venue, body, official, existing appeal id, how
     many of the body's holders of ``role`` have no load counter row yet (0 without a role)).
     The same statement reads the calendar overrides' stamp: the request's calendar is then
-    the cached one unless an administrator changed a day."""
+    the cached one unless an administrator changed a day. ``token``: (the API token's digest,
+    its user's id) — the statement also checks that the token is not revoked and its user
+    active, and :class:`CredentialsRefused` is raised if not."""
     params, has_official, check_existing = _reference_params(data)
+    if token is not None:
+        params["token_hash"] = token[0]
     row = db.session.connection().execute(
-        _lean_references_stmt(has_official, check_existing, role), params).one()
+        _lean_references_stmt(has_official, check_existing, role, token is not None),
+        params).one()
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
-     existing, calendar_stamp, *unloaded) = row
+     existing, calendar_stamp, *more) = row
+    if token is not None and more.pop() != token[1]:
+        raise CredentialsRefused()
     current_calendar(calendar_stamp)  # this request's calendar: no statement when unchanged
     venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
                                              v_closes)
     body = None if b_id is None else RefRow(b_id, b_code)
     official_row = None if o_id is None else RefRow(o_id, o_code, body_id=o_body)
-    return venue, body, official_row, existing, (unloaded[0] or 0) if unloaded else 0
+    return venue, body, official_row, existing, (more[0] or 0) if more else 0
 
 
 @cache
-def _lean_references_stmt(with_official: bool, check_existing: bool, role: str | None = None):
+def _lean_references_stmt(with_official: bool, check_existing: bool, role: str | None = None,
+                          check_token: bool = False):
+    from ..api.core import valid_token_user
     from .load import unloaded_holders
 
     v, b, o = Venue.__table__, Body.__table__, Official.__table__
@@ -314,6 +328,8 @@ def _lean_references_stmt(with_official: bool, check_existing: bool, role: str |
         overrides_stamp().label("calendar"))
     if role is not None:
         stmt = stmt.add_columns(unloaded_holders(role, b.c.id).label("unloaded"))
+    if check_token:
+        stmt = stmt.add_columns(valid_token_user().scalar_subquery().label("token_user"))
     return stmt
 
 
@@ -329,8 +345,8 @@ def created_rules_match() -> bool:
     return any(rule.matches("created", _APPEAL_PROBE, {}) for rule in current_engine().rules)
 
 
-def register_lean(data: dict, actor,
-                  authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
+def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None = None,
+                  token: tuple[str, int] | None = None) -> IntakeResult:
     """:func:`register_appeal` by the lean path (the API intake): the same rules
     (:func:`check_intake`, the assignment rule, the gap-free number), written with Core
     statements — on PostgreSQL: references (1), calendar (1) and ONE statement that takes the
@@ -340,7 +356,8 @@ def register_lean(data: dict, actor,
 
     The result's ``appeal`` is a :class:`Registered` (plain values) when created, the ORM
     Appeal on a repeat. The engine's rules for ``created`` run when any matches (on the ORM
-    appeal, loaded for them); the catalog row is written by the insert itself.
+    appeal, loaded for them); the catalog row is written by the insert itself. ``token``: see
+    :func:`lean_references` (checked before anything else is decided).
     """
     from ..engine.content import SqlParts, insert_item
     from ..engine.core import current_engine
@@ -353,7 +370,7 @@ def register_lean(data: dict, actor,
     least_loaded = rule["strategy"] != "fixed"
     on_pg = db.session.get_bind().dialect.name == "postgresql"
     venue, body, official, existing_id, unloaded = lean_references(
-        data, rule["role"] if least_loaded and on_pg else None)
+        data, rule["role"] if least_loaded and on_pg else None, token)
     if authorize is not None and venue is not None:
         authorize(venue)
     if existing_id is not None:
@@ -397,8 +414,15 @@ def register_lean(data: dict, actor,
             ctes=(PG_NUMBER_CTE, *load.pg_choose_and_bump_ctes(rule, counts)),
             values=(("registration_seq", PG_NUMBER_SEQ),
                     ("registration_number", f"(CAST(:n_prefix AS VARCHAR) || {PG_NUMBER_DIGITS})"),
-                    ("responsible_id", chosen_id)),
-            extra_values=((0, "user_id", chosen_id),),
+                    ("responsible_id", chosen_id),
+                    # each value bound once (psycopg's query cache, see insert_item): the
+                    # appeal's copies of the item's, the number's and the choice's values
+                    ("registration_year", "CAST(:n_year AS INTEGER)"),
+                    ("body_id", "CAST(:a_body AS INTEGER)"),
+                    ("registered_by_id", "owner_id"), ("subject", "title"),
+                    ("applicant_language", "language"), ("replied_on", "NULL")),
+            extra_values=((0, "user_id", chosen_id), (0, "by_id", "owner_id"),
+                          (0, "at", "created_at")),
             words=(NUMBER_PLACEHOLDER, PG_NUMBER_DIGITS),
             returning=(PG_NUMBER_SEQ, chosen_id, "(SELECT login FROM chosen)"))
         params = {**pg_number_params(venue.code, year), "n_prefix": f"{venue.code}-{year}-",
@@ -443,13 +467,15 @@ def autocommit() -> None:
 
 
 def register_or_find_lean(data: dict, actor, commit,
-                          authorize: Callable[[Venue], None] | None = None) -> IntakeResult:
+                          authorize: Callable[[Venue], None] | None = None,
+                          token: tuple[str, int] | None = None) -> IntakeResult:
     """:func:`register_or_find` on the lean path: a concurrent duplicate (the unique
-    channel+external_id) rolls back, its number with it, and answers with the winner's appeal."""
+    channel+external_id) rolls back, its number with it, and answers with the winner's appeal.
+    ``token``: see :func:`lean_references`."""
     try:
         if not created_rules_match():
             autocommit()
-        result = register_lean(data, actor, authorize)
+        result = register_lean(data, actor, authorize, token)
         commit()
         return result
     except IntegrityError:

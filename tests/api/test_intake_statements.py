@@ -1,5 +1,6 @@
 """The cost of one API intake in SQL statements is pinned (issue 5): a change that adds a
 lazy load, a second catalog write or a reload after the commit fails here."""
+import pytest
 from flask import g
 from sqlalchemy import event
 
@@ -9,7 +10,7 @@ from docflow.reception.models import Appeal
 from tests.api.test_appeals_api import api, body, demo_data, integ  # noqa: F401  (fixtures)
 
 #: The lean intake with its token cached: venue/body/official/repeat with the calendar
-#: overrides' stamp (1: the calendar is the cached one while no administrator changed a day),
+#: overrides' stamp and whether the token is still valid (1: the calendar is the cached one while no administrator changed a day),
 #: then on PostgreSQL ONE statement in autocommit (the number, the least-loaded employee from
 #: the load counter with its +1, engine_item with its path, appeal, places, assignment log and
 #: catalog row chained as CTEs: no BEGIN, no COMMIT); on SQLite the least-loaded employee (1),
@@ -49,7 +50,9 @@ def test_an_api_intake_takes_a_fixed_number_of_statements(db_app, api, integ,  #
     assert response.get_json()["registration_number"] == "CRC-AST-2026-000002"
     dialect = db.engine.dialect.name
     assert len(sql) == STATEMENTS_PER_INTAKE[dialect], "\n".join(sql)
-    assert not [s for s in sql if "api_token" in s], "the token was checked a second ago"
+    # the cached token is checked (revoked? user inactive?) inside the first statement: no
+    # statement of its own, no ORM load of the user
+    assert "api_token" in sql[0] and not [s for s in sql[1:] if "api_token" in s], sql
     # indexed once, with its number; written once: no UPDATE at all, no reload
     catalog = [s for s in sql if "engine_catalog_text" in s]
     assert len(catalog) == 1, catalog
@@ -84,3 +87,43 @@ def test_a_repeat_is_answered_from_one_lookup(db_app, api, integ):  # noqa: F811
     assert responses[0].status_code == 200
     assert responses[0].get_json()["id"] == created.get_json()["id"]
     assert not [s for s in sql if s.startswith(("INSERT", "UPDATE"))], sql
+
+
+@pytest.mark.parametrize("db_app", ["postgresql"], indirect=True)
+def test_the_intake_statements_fit_psycopgs_query_cache(db_app, api, integ):  # noqa: F811
+    """psycopg converts a query's placeholders once and caches that (an lru_cache) only for a
+    query of at most MAX_CACHED_STATEMENT_LENGTH bytes and MAX_CACHED_STATEMENT_PARAMS
+    parameters: above either, every intake pays the conversion again (~0.5 ms of CPU). The
+    limits are read from psycopg, so a psycopg upgrade that lowers them fails here too."""
+    from psycopg import _queries
+
+    shapes = [body(external_id="Q-1"),  # the demo's least-loaded rule, a citizen
+              body(external_id="Q-2", official="MLSPP-MIN", applicant__iin=None,
+                   applicant__citizenship="RU", applicant__patronymic="Иванович",
+                   applicant__email="a@example.kz", applicant__address="Астана"),
+              body(external_id="Q-3", applicant__kind="legal_entity", applicant__iin=None,
+                   applicant__bin="180340021791", applicant__organization="ЖШС Мысал")]
+    for shape in shapes:  # every shape once: psycopg's cache and prepared statements warm
+        assert api.post("/api/v1/appeals", json=shape, headers=integ).status_code == 201
+    seen: list[tuple[str, int]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, len(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    hits = _queries._query2pg.cache_info().hits
+    try:
+        for n, shape in enumerate(shapes):
+            again = {**shape, "external_id": f"Q-again-{n}"}
+            made = api.post("/api/v1/appeals", json=again, headers=integ)
+            assert made.status_code == 201, made.get_json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    writes = [s for s, _n in seen if s.startswith("WITH num AS")]
+    assert len(writes) == len(shapes), [s[:60] for s, _n in seen]
+    for statement, params in seen:
+        assert len(statement.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, (
+            len(statement.encode()), statement)
+        assert params <= _queries.MAX_CACHED_STATEMENT_PARAMS, (params, statement)
+    # and psycopg did find each of them in its cache
+    assert _queries._query2pg.cache_info().hits - hits >= len(seen)
