@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, literal, select
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..auth.models import User
@@ -33,15 +33,7 @@ from ..extensions import db
 from .briefs import BriefProposal, proposal_of
 from .materials import MaterialRequest
 from .models import Appeal
-from .receptions import (
-    Invitation,
-    Placement,
-    ReceptionRecord,
-    helpers_of,
-    invitations_of,
-    placement_of,
-    record_of,
-)
+from .receptions import Invitation, Placement, ReceptionRecord
 
 #: The sections of the page whose rows are read only when the appeal has some: name -> a
 #: correlated ``EXISTS`` on the appeal's id.
@@ -117,16 +109,26 @@ def load_case(appeal_id: int, user) -> Case | None:
                      joinedload(MaterialRequest.addressee_body),
                      joinedload(MaterialRequest.addressee_venue),
                      lazyload(MaterialRequest.place_rows))).scalars())
-    if row.placement:
-        case.placement = placement_of(appeal)
-    if row.record:
-        case.record = record_of(appeal)
+    if row.placement:  # one row (unique per appeal), with the official who receives
+        case.placement = db.session.execute(
+            select(Placement).where(Placement.appeal_id == appeal.id)
+            .options(joinedload(Placement.official))).scalar()
+    if row.record:  # one row (unique per appeal), with its follow-up tasks
+        case.record = db.session.execute(
+            select(ReceptionRecord).where(ReceptionRecord.appeal_id == appeal.id)
+            .options(joinedload(ReceptionRecord.tasks))).unique().scalar()
     if row.proposal:
         case.proposal = proposal_of(appeal)
-    if row.helpers:
-        case.helpers = helpers_of(appeal)
+    if row.helpers:  # the users holding the local role helper on the appeal (as helpers_of)
+        case.helpers = list(db.session.execute(
+            select(User).join(LocalRole, LocalRole.principal == literal("user:")
+                              + cast(User.id, String))
+            .where(LocalRole.item_id == appeal.id, LocalRole.role == "helper")
+            .order_by(User.full_name).options(lazyload(User.roles))).scalars())
     if row.invitations:
-        case.invitations = invitations_of(appeal)
+        case.invitations = list(db.session.execute(
+            select(Invitation).where(Invitation.appeal_id == appeal.id)
+            .order_by(Invitation.id).options(joinedload(Invitation.body))).scalars())
     return case
 
 
