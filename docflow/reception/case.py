@@ -19,9 +19,10 @@ functions of their own modules, given the rows read here.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import Integer, String, bindparam, cast, exists, literal, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..auth.models import User
@@ -30,7 +31,7 @@ from ..engine.files import EngineFile, FileVersion
 from ..engine.history import HistoryEntry
 from ..engine.security import LocalRole, can
 from ..extensions import db
-from .briefs import BriefProposal, proposal_of
+from .briefs import BriefProposal
 from .materials import MaterialRequest
 from .models import Appeal
 from .receptions import Invitation, Placement, ReceptionRecord
@@ -66,24 +67,68 @@ class Case:
     invitations: list[Invitation] = field(default_factory=list)
 
 
-def case_statement(appeal_id: int):
+APPEAL_ID = bindparam("case_appeal_id", type_=Integer)
+
+
+@functools.cache
+def case_statement():
     """The appeal, what its page prints of its references, the calendar stamp, and a flag per
-    section (:data:`SECTIONS`): one row (one per place of the appeal, made unique by the ORM)."""
+    section (:data:`SECTIONS`): one row (one per place of the appeal, made unique by the ORM).
+    Built once (building it costs more than running it), for the parameter ``case_appeal_id``."""
     return (
         select(Appeal, overrides_stamp().label("calendar"),
                *(make().label(name) for name, make in SECTIONS.items()))
-        .where(Appeal.id == appeal_id)
+        .where(Appeal.id == APPEAL_ID)
         .options(joinedload(Appeal.place_rows), joinedload(Appeal.venue),
                  joinedload(Appeal.body), joinedload(Appeal.official),
                  # the page prints the employee's name; their roles are not needed
                  joinedload(Appeal.responsible).lazyload(User.roles)))
 
 
+@functools.cache
+def section_statements() -> dict:
+    """A statement per section that has rows (:data:`SECTIONS`), each with what the page prints
+    of its rows loaded along, for the parameter ``case_appeal_id``. Built once."""
+    return {
+        "history": select(HistoryEntry).where(HistoryEntry.item_id == APPEAL_ID)
+        .order_by(HistoryEntry.id).options(joinedload(HistoryEntry.actor).lazyload(User.roles)),
+        # the page lists the names; a version (the current reply) is read when it is asked for
+        "files": select(EngineFile).where(EngineFile.item_id == APPEAL_ID)
+        .order_by(EngineFile.name).options(lazyload(EngineFile.versions)),
+        "requests": select(MaterialRequest).where(MaterialRequest.appeal_id == APPEAL_ID)
+        .order_by(MaterialRequest.id)
+        .options(joinedload(MaterialRequest.division), joinedload(MaterialRequest.addressee_body),
+                 joinedload(MaterialRequest.addressee_venue),
+                 lazyload(MaterialRequest.place_rows)),
+        # one row (unique per appeal), with the official who receives
+        "placement": select(Placement).where(Placement.appeal_id == APPEAL_ID)
+        .options(joinedload(Placement.official)),
+        # one row (unique per appeal), with its follow-up tasks
+        "record": select(ReceptionRecord).where(ReceptionRecord.appeal_id == APPEAL_ID)
+        .options(joinedload(ReceptionRecord.tasks)),
+        # the latest proposal is the current one (briefs.proposal_of)
+        "proposal": select(BriefProposal).where(BriefProposal.appeal_id == APPEAL_ID)
+        .order_by(BriefProposal.id.desc()).limit(1),
+        # the users holding the local role helper on the appeal (receptions.helpers_of)
+        "helpers": select(User).join(LocalRole, LocalRole.principal == literal("user:")
+                                     + cast(User.id, String))
+        .where(LocalRole.item_id == APPEAL_ID, LocalRole.role == "helper")
+        .order_by(User.full_name).options(lazyload(User.roles)),
+        "invitations": select(Invitation).where(Invitation.appeal_id == APPEAL_ID)
+        .order_by(Invitation.id).options(joinedload(Invitation.body)),
+    }
+
+
+#: sections of one row at most
+SINGLE = frozenset({"placement", "record", "proposal"})
+
+
 def load_case(appeal_id: int, user) -> Case | None:
     """The appeal ``appeal_id`` and its page's sections, or None when there is no such appeal or
     ``user`` may not view it (R11: a restricted appeal does not exist for the uncleared). The
     check is :func:`can` (``view``) on the loaded appeal, before any section is read."""
-    row = db.session.execute(case_statement(appeal_id)).unique().first()
+    params = {"case_appeal_id": appeal_id}
+    row = db.session.execute(case_statement(), params).unique().first()
     if row is None:
         return None
     appeal = row[0]
@@ -91,44 +136,10 @@ def load_case(appeal_id: int, user) -> Case | None:
         return None
     current_calendar(row.calendar)  # the deadlines' calendar, without reading the overrides
     case = Case(appeal)
-    if row.history:
-        case.history = list(db.session.execute(
-            select(HistoryEntry).where(HistoryEntry.item_id == appeal.id)
-            .order_by(HistoryEntry.id)
-            .options(joinedload(HistoryEntry.actor).lazyload(User.roles))).scalars())
-    if row.files:
-        # the page lists the names; a version (the current reply) is read when it is asked for
-        case.files = list(db.session.execute(
-            select(EngineFile).where(EngineFile.item_id == appeal.id)
-            .order_by(EngineFile.name).options(lazyload(EngineFile.versions))).scalars())
-    if row.requests:
-        case.requests = list(db.session.execute(
-            select(MaterialRequest).where(MaterialRequest.appeal_id == appeal.id)
-            .order_by(MaterialRequest.id)
-            .options(joinedload(MaterialRequest.division),
-                     joinedload(MaterialRequest.addressee_body),
-                     joinedload(MaterialRequest.addressee_venue),
-                     lazyload(MaterialRequest.place_rows))).scalars())
-    if row.placement:  # one row (unique per appeal), with the official who receives
-        case.placement = db.session.execute(
-            select(Placement).where(Placement.appeal_id == appeal.id)
-            .options(joinedload(Placement.official))).scalar()
-    if row.record:  # one row (unique per appeal), with its follow-up tasks
-        case.record = db.session.execute(
-            select(ReceptionRecord).where(ReceptionRecord.appeal_id == appeal.id)
-            .options(joinedload(ReceptionRecord.tasks))).unique().scalar()
-    if row.proposal:
-        case.proposal = proposal_of(appeal)
-    if row.helpers:  # the users holding the local role helper on the appeal (as helpers_of)
-        case.helpers = list(db.session.execute(
-            select(User).join(LocalRole, LocalRole.principal == literal("user:")
-                              + cast(User.id, String))
-            .where(LocalRole.item_id == appeal.id, LocalRole.role == "helper")
-            .order_by(User.full_name).options(lazyload(User.roles))).scalars())
-    if row.invitations:
-        case.invitations = list(db.session.execute(
-            select(Invitation).where(Invitation.appeal_id == appeal.id)
-            .order_by(Invitation.id).options(joinedload(Invitation.body))).scalars())
+    for name, statement in section_statements().items():
+        if getattr(row, name):
+            rows = db.session.execute(statement, params).unique().scalars().all()
+            setattr(case, name, (rows[0] if rows else None) if name in SINGLE else rows)
     return case
 
 
