@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from ..auth.models import User
 from ..calendar.store import current_calendar, overrides_stamp
+from ..dbprepared import PREPARED
 from ..engine.files import EngineFile, FileVersion
 from ..engine.history import HistoryEntry
 from ..engine.security import LocalRole, can
@@ -82,14 +83,15 @@ def case_statement():
         .options(joinedload(Appeal.place_rows), joinedload(Appeal.venue),
                  joinedload(Appeal.body), joinedload(Appeal.official),
                  # the page prints the employee's name; their roles are not needed
-                 joinedload(Appeal.responsible).lazyload(User.roles)))
+                 joinedload(Appeal.responsible).lazyload(User.roles))
+        .execution_options(**PREPARED))
 
 
 @functools.cache
 def section_statements() -> dict:
     """A statement per section that has rows (:data:`SECTIONS`), each with what the page prints
     of its rows loaded along, for the parameter ``case_appeal_id``. Built once."""
-    return {
+    sections = {
         "history": select(HistoryEntry).where(HistoryEntry.item_id == APPEAL_ID)
         .order_by(HistoryEntry.id).options(joinedload(HistoryEntry.actor).lazyload(User.roles)),
         # the page lists the names; a version (the current reply) is read when it is asked for
@@ -117,6 +119,7 @@ def section_statements() -> dict:
         "invitations": select(Invitation).where(Invitation.appeal_id == APPEAL_ID)
         .order_by(Invitation.id).options(joinedload(Invitation.body)),
     }
+    return {name: statement.execution_options(**PREPARED) for name, statement in sections.items()}
 
 
 #: sections of one row at most
