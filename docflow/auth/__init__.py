@@ -17,6 +17,7 @@ def _load_user(user_id: str):
         db.select(User).where(User.id == int(user_id)).options(
             db.joinedload(User.roles).joinedload(RoleAssignment.venue),
             db.joinedload(User.roles).joinedload(RoleAssignment.body))
+        .execution_options(docflow_prepare=True)  # prepared on the server (dbprepared)
     ).unique().scalar_one_or_none()
 
 
