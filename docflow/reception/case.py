@@ -8,8 +8,9 @@ statements or more, most of them finding nothing: a case rarely has a placement,
 a helper. Here:
 
 1. ONE statement reads the appeal, its places (for the permission check), venue, body, official
-   and responsible employee, the calendar's overrides stamp (``current_calendar``), and for each
-   section whether it has any row (``EXISTS``);
+   and responsible employee, the calendar's overrides stamp (``current_calendar``), the user's
+   unread notifications (the header's count), and for each section whether it has any row
+   (``EXISTS``);
 2. one statement per section that has rows, each with what the page prints of it loaded along
    (the history's actors, the requests' addressees); sections without rows cost nothing.
 
@@ -30,6 +31,7 @@ from ..calendar.store import current_calendar, overrides_stamp
 from ..dbprepared import PREPARED
 from ..engine.files import EngineFile, FileVersion
 from ..engine.history import HistoryEntry
+from ..engine.inbox import remember_unread, unread_column
 from ..engine.security import LocalRole, can
 from ..extensions import db
 from .briefs import BriefProposal
@@ -69,6 +71,7 @@ class Case:
 
 
 APPEAL_ID = bindparam("case_appeal_id", type_=Integer)
+USER_ID = bindparam("case_user_id", type_=Integer)
 
 
 @functools.cache
@@ -77,7 +80,7 @@ def case_statement():
     section (:data:`SECTIONS`): one row (one per place of the appeal, made unique by the ORM).
     Built once (building it costs more than running it), for the parameter ``case_appeal_id``."""
     return (
-        select(Appeal, overrides_stamp().label("calendar"),
+        select(Appeal, overrides_stamp().label("calendar"), unread_column(USER_ID).label("unread"),
                *(make().label(name) for name, make in SECTIONS.items()))
         .where(Appeal.id == APPEAL_ID)
         .options(joinedload(Appeal.place_rows), joinedload(Appeal.venue),
@@ -131,9 +134,11 @@ def load_case(appeal_id: int, user) -> Case | None:
     ``user`` may not view it (R11: a restricted appeal does not exist for the uncleared). The
     check is :func:`can` (``view``) on the loaded appeal, before any section is read."""
     params = {"case_appeal_id": appeal_id}
-    row = db.session.execute(case_statement(), params).unique().first()
+    row = db.session.execute(case_statement(), {**params, "case_user_id": user.id}
+                             ).unique().first()
     if row is None:
         return None
+    remember_unread(user, row.unread)  # the header's inbox count, read along
     appeal = row[0]
     if not can(user, "view", appeal):
         return None

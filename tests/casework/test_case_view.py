@@ -19,12 +19,12 @@ from tests.conftest import csrf_token
 
 PASSWORD = "demo-pass-2026"
 
-#: a case with every section: the user, the case's statement, the local grants, then one
-#: statement per section (history, files, materials, placement, record, proposal, helpers,
-#: invitations) and the inbox count
-CEILING_FULL = 12
-#: a case just registered: the user, the case, the local grants, its history, the inbox count
-CEILING_NEW = 5
+#: a case with every section: the user, the case's statement (with the header's inbox count),
+#: the local grants, then one statement per section (history, files, materials, placement,
+#: record, proposal, helpers, invitations)
+CEILING_FULL = 11
+#: a case just registered: the user, the case, the local grants, its history
+CEILING_NEW = 4
 
 ADDRESSEES = [("division", "MLSPP-SOC"), ("body", "AKIMAT-AST"), ("venue", "RR-MLSPP")]
 HELPERS = ["legal_consultant", "psychologist", "social_worker"]
@@ -117,12 +117,21 @@ def test_a_full_case_in_a_fixed_number_of_statements(app, case, schedule, users,
     assert html.count("<tr><td>") >= 3 + 8  # notes and transitions
 
 
-def test_a_new_case_in_a_few_statements(app, case, responsible):
+def test_a_new_case_in_a_few_statements(app, case, responsible, users):
+    from docflow.engine.rules import Notification
+
     url = f"/appeals/{case().id}"
+    officer = users["responsible"].id
     statements_of(responsible, url)  # the process's first calendar read
     n, html = statements_of(responsible, url)
     assert n <= CEILING_NEW, n
     assert "No materials requested." in html and "No reception set yet." in html
+    assert 'data-testid="inbox-link">Inbox</a>' in html  # nothing unread: no count
+    for i in range(2):  # the header's count is read along with the case
+        db.session.add(Notification(user_id=officer, text="t", key=f"k{i}"))
+    n, html = statements_of(responsible, url)
+    assert n <= CEILING_NEW and '<span class="count">2</span>' in html
+    assert '<span class="count">2</span>' in responsible.get("/worklist").get_data(True)
 
 
 def test_the_page_still_answers_404_and_audits_restricted_views(app, case, responsible,
