@@ -76,13 +76,20 @@ USER_ID = bindparam("case_user_id", type_=Integer)
 
 @functools.cache
 def case_statement():
-    """The appeal, what its page prints of its references, the calendar stamp, and a flag per
-    section (:data:`SECTIONS`): one row (one per place of the appeal, made unique by the ORM).
-    Built once (building it costs more than running it), for the parameter ``case_appeal_id``."""
+    """The appeal, what its page prints of its references, the calendar stamp, the header's
+    inbox count and a flag per section (:data:`SECTIONS`): one row (one per place of the
+    appeal, made unique by the ORM). Built once (building it costs more than running it), for
+    the parameters ``case_appeal_id`` and ``case_user_id``."""
+    return build_case_statement(APPEAL_ID, USER_ID)
+
+
+def build_case_statement(appeal_id, user_id):
+    """:func:`case_statement` for these values (or bound parameters)."""
     return (
-        select(Appeal, overrides_stamp().label("calendar"), unread_column(USER_ID).label("unread"),
+        select(Appeal, overrides_stamp().label("calendar"),
+               unread_column(user_id).label("unread"),
                *(make().label(name) for name, make in SECTIONS.items()))
-        .where(Appeal.id == APPEAL_ID)
+        .where(Appeal.id == appeal_id)
         .options(joinedload(Appeal.place_rows), joinedload(Appeal.venue),
                  joinedload(Appeal.body), joinedload(Appeal.official),
                  # the page prints the employee's name; their roles are not needed
