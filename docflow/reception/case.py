@@ -42,16 +42,15 @@ from .receptions import Invitation, Placement, ReceptionRecord
 #: The sections of the page whose rows are read only when the appeal has some: name -> a
 #: correlated ``EXISTS`` on the appeal's id.
 SECTIONS = {
-    "history": lambda: exists(select(literal(1)).where(HistoryEntry.item_id == Appeal.id)),
-    "files": lambda: exists(select(literal(1)).where(EngineFile.item_id == Appeal.id)),
-    "requests": lambda: exists(select(literal(1)).where(
-        MaterialRequest.__table__.c.appeal_id == Appeal.id)),
-    "placement": lambda: exists(select(literal(1)).where(Placement.appeal_id == Appeal.id)),
-    "record": lambda: exists(select(literal(1)).where(ReceptionRecord.appeal_id == Appeal.id)),
-    "proposal": lambda: exists(select(literal(1)).where(BriefProposal.appeal_id == Appeal.id)),
-    "helpers": lambda: exists(select(literal(1)).where(LocalRole.item_id == Appeal.id,
-                                                       LocalRole.role == "helper")),
-    "invitations": lambda: exists(select(literal(1)).where(Invitation.appeal_id == Appeal.id)),
+    "history": lambda: exists().where(HistoryEntry.item_id == Appeal.id),
+    "files": lambda: exists().where(EngineFile.item_id == Appeal.id),
+    "requests": lambda: exists().where(MaterialRequest.__table__.c.appeal_id == Appeal.id),
+    "placement": lambda: exists().where(Placement.appeal_id == Appeal.id),
+    "record": lambda: exists().where(ReceptionRecord.appeal_id == Appeal.id),
+    "proposal": lambda: exists().where(BriefProposal.appeal_id == Appeal.id),
+    "helpers": lambda: exists().where(LocalRole.item_id == Appeal.id,
+                                      LocalRole.role == "helper"),
+    "invitations": lambda: exists().where(Invitation.appeal_id == Appeal.id),
 }
 
 
@@ -60,7 +59,7 @@ class Case:
     """An appeal and what its page shows of it, read by :func:`load_case`."""
 
     appeal: Appeal
-    history: list[HistoryEntry] = field(default_factory=list)
+    history: list = field(default_factory=list)  # rows: at, actor_name, transition, comment
     files: list[EngineFile] = field(default_factory=list)
     requests: list[MaterialRequest] = field(default_factory=list)
     placement: Placement | None = None
@@ -102,8 +101,11 @@ def section_statements() -> dict:
     """A statement per section that has rows (:data:`SECTIONS`), each with what the page prints
     of its rows loaded along, for the parameter ``case_appeal_id``. Built once."""
     sections = {
-        "history": select(HistoryEntry).where(HistoryEntry.item_id == APPEAL_ID)
-        .order_by(HistoryEntry.id).options(joinedload(HistoryEntry.actor).lazyload(User.roles)),
+        # what the history table prints, as plain rows (no entity per row to build)
+        "history": select(HistoryEntry.at, User.full_name.label("actor_name"),
+                          HistoryEntry.transition, HistoryEntry.comment)
+        .outerjoin(User, User.id == HistoryEntry.actor_id)
+        .where(HistoryEntry.item_id == APPEAL_ID).order_by(HistoryEntry.id),
         # the page lists the names; a version (the current reply) is read when it is asked for
         "files": select(EngineFile).where(EngineFile.item_id == APPEAL_ID)
         .order_by(EngineFile.name).options(lazyload(EngineFile.versions)),
@@ -134,6 +136,8 @@ def section_statements() -> dict:
 
 #: sections of one row at most
 SINGLE = frozenset({"placement", "record", "proposal"})
+#: sections read as plain rows, not entities
+ROWS = frozenset({"history"})
 
 
 def load_case(appeal_id: int, user) -> Case | None:
@@ -153,7 +157,8 @@ def load_case(appeal_id: int, user) -> Case | None:
     case = Case(appeal)
     for name, statement in section_statements().items():
         if getattr(row, name):
-            rows = db.session.execute(statement, params).unique().scalars().all()
+            result = db.session.execute(statement, params)
+            rows = result.all() if name in ROWS else result.unique().scalars().all()
             setattr(case, name, (rows[0] if rows else None) if name in SINGLE else rows)
     return case
 
