@@ -136,7 +136,8 @@ def appeal(appeal_id):
     appeal = case.appeal
     if audit_view(appeal, current_user):
         db.session.commit()
-    transitions = allowed_transitions(appeal, current_user)
+    # the guards answer from the case's rows (materials, files, placement) read above
+    transitions = allowed_transitions(appeal, current_user, data={"case": case})
     can_reassign = may_reassign(current_user, appeal)
     return render_template(
         "reception/appeal.html", appeal=appeal, history=case.history,

@@ -159,3 +159,37 @@ def test_the_page_still_answers_404_and_audits_restricted_views(app, case, respo
     after = db.session.execute(db.select(db.func.count(AuditEntry.id)).where(
         AuditEntry.item_id == appeal_id, AuditEntry.action == "view")).scalar()
     assert after == before + 2
+
+
+def test_the_guards_answer_the_same_from_the_case_rows(app, case, schedule, users):
+    """The page passes its rows to the transition guards (materials complete, brief attached,
+    reply generated): they offer exactly what they offer reading for themselves, at each step."""
+    from docflow.engine.workflow import allowed_transitions
+    from docflow.reception.case import load_case
+
+    entry = schedule.add(day=date(2026, 12, 10))
+    appeal = case()
+    resp, head = users["responsible"], users["head"]
+
+    def same(user):
+        db.session.flush()
+        own = [t.id for t in allowed_transitions(appeal, user)]
+        read = load_case(appeal.id, user)
+        assert read is not None and read.appeal is appeal
+        assert [t.id for t in allowed_transitions(appeal, user, data={"case": read})] == own
+        return own
+
+    transition(appeal, "start_review", resp)
+    req = materials.request_materials(appeal, resp, addressee_kind="division",
+                                      addressee_code="MLSPP-SOC", question="q", working_days=3)
+    assert "submit_brief" not in same(resp)  # a required material is open, no brief
+    briefs.propose(appeal, resp, entry_id=entry.id)
+    briefs.generate_brief(appeal, resp, "ru")
+    assert "submit_brief" not in same(resp)  # the brief, but the material is still open
+    materials.waive(req, resp, "not needed")
+    assert "submit_brief" in same(resp)
+    transition(appeal, "submit_brief", resp)
+    briefs.approve(appeal, head)
+    assert "send_reply" not in same(resp)  # no reply letter yet
+    replies.generate_reply(appeal, resp)
+    assert "send_reply" in same(resp)
