@@ -99,6 +99,9 @@ class ProductionConfig(Config):
     # A pooled connection idle longer than this is pinged before use (docflow/dbping.py);
     # pool_pre_ping pinged on every checkout: one more round trip per request.
     DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", 10))
+    # A request that wrote nothing ends with COMMIT, so that psycopg keeps the statements it
+    # prepared on the connection (docflow/dbprepared.py); 0 ends every request with ROLLBACK.
+    DATABASE_KEEP_PREPARED = os.environ.get("DATABASE_KEEP_PREPARED", "1") != "0"
 
     @classmethod
     def check(cls) -> None:

@@ -4,6 +4,9 @@ process (issue 11): the machine is shared, so these are the figures to compare, 
     DATABASE_URL=postgresql+psycopg://...  python -m bench.scale_profile [N] [--screen search]
         [--cprofile] [--sql] [--explain]
 
+Screens: search (default), worklist, dashboard, case (the case view of random appeals of the
+officer's body).
+
 Runs against an already running PostgreSQL holding the bench's generated data (a copy of the
 ``BENCH_SCALE_CACHE`` cluster started by hand); builds the app as gunicorn does
 (ProductionConfig), signs in the bench's officers (g-resp-*-1) and sends the screen's requests
@@ -82,6 +85,27 @@ def search_paths(n: int) -> list[str]:
          "sort=-registered"], rng.randrange(0, 3))) for _ in range(n)]
 
 
+def case_paths(n: int, logins: list[str]) -> list[str]:
+    """The case view of random appeals of each officer's body (not restricted), as bench/scale.py
+    asks for them: request i is made by officer i % len(logins)."""
+    from sqlalchemy import func, select
+
+    from docflow.auth.models import User
+    from docflow.extensions import db
+    from docflow.reception.models import Appeal
+
+    db.session.execute(select(func.setseed(0.5)))
+    ids = []
+    for login in logins:
+        user = db.session.execute(select(User).where(User.login == login)).scalar_one()
+        ids.append(db.session.execute(
+            select(Appeal.id).where(Appeal.body_id == user.roles[0].body_id,
+                                    Appeal.restricted.is_(False))
+            .order_by(func.random()).limit(n)).scalars().all())
+    rng = random.Random(SEED)
+    return [f"/appeals/{rng.choice(ids[i % len(logins)])}" for i in range(n)]
+
+
 def main() -> None:
     n = next((int(a) for a in sys.argv[1:] if a.isdigit()), 60)
     screen = _arg("--screen", "search")
@@ -99,10 +123,14 @@ def main() -> None:
         client = app.test_client()
         sign_in(client, login, PASSWORD)
         clients.append(client)
-    paths = {"search": search_paths(n), "dashboard": ["/dashboard"] * n,
-             "worklist": ["/worklist"] * n}[screen]
-    for client in clients:  # warm-up
-        client.get(paths[0], base_url=HTTPS)
+    if screen == "case":
+        with app.app_context():
+            paths = case_paths(n, logins)
+    else:
+        paths = {"search": search_paths(n), "dashboard": ["/dashboard"] * n,
+                 "worklist": ["/worklist"] * n}[screen]
+    for i, client in enumerate(clients):  # warm-up (request i is officer i's)
+        client.get(paths[i % len(paths)], base_url=HTTPS)
     profile = cProfile.Profile(time.process_time) if "--cprofile" in sys.argv else None
     cpu, counts, explained = [], [], []
     pg0 = backend_cpu_ms(probe.pids)
@@ -135,9 +163,9 @@ def main() -> None:
         with app.app_context():
             conn = db.engine.raw_connection()
             cur = conn.cursor()
-            totals = []
+            totals, plannings = [], []
             for path, statements in explained:
-                total = 0.0
+                total = planning = 0.0
                 print(path)
                 for statement, params in statements:
                     if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
@@ -146,14 +174,18 @@ def main() -> None:
                     plan = cur.fetchone()[0][0]
                     ms = plan["Execution Time"]
                     total += ms
+                    planning += plan.get("Planning Time", 0.0)
                     hits = plan["Plan"].get("Shared Hit Blocks", 0)
-                    print(f"   {ms:8.2f} ms {hits:7} hits  {' '.join(statement.split())[:140]}")
+                    print(f"   {ms:8.2f} ms {plan.get('Planning Time', 0.0):6.2f} plan "
+                          f"{hits:7} hits  {' '.join(statement.split())[:120]}")
                 totals.append(total)
-                print(f"   total {total:.2f} ms")
+                plannings.append(planning)
+                print(f"   total {total:.2f} ms, planning {planning:.2f} ms")
             conn.rollback()
             conn.close()
             out["pg_execution_ms_median"] = round(statistics.median(totals), 2)
             out["pg_execution_ms_max"] = round(max(totals), 2)
+            out["pg_planning_ms_median"] = round(statistics.median(plannings), 2)
     if profile:
         profile.dump_stats(f"/tmp/scale_profile-{screen}.pstats")
         stats = pstats.Stats(profile)

@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         from . import dbping
         with app.app_context():
             dbping.init_engine(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+    if app.config.get("DATABASE_KEEP_PREPARED"):  # production: see dbprepared
+        from . import dbprepared
+        dbprepared.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -3,9 +3,10 @@
 Order: ``?lang=`` (remembered in the session and, when signed in, on the user), the user's saved
 choice, the session, the browser's Accept-Language, then Kazakh (the state language).
 """
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import (
@@ -13,6 +14,7 @@ from flask_babel import (
     format_date,
     format_datetime,
     get_locale,
+    get_timezone,
     get_translations,
     refresh,
 )
@@ -98,6 +100,35 @@ MAX_DAYS = 20_000  # about nine years of days in three languages
 _DAYS: dict[tuple[date, str, str], str] = {}
 
 
+def format_moment(value: datetime, fmt: str = "medium") -> str:
+    """``flask_babel.format_datetime`` (the moment in the user's zone), made of parts that are
+    remembered: the day (:func:`format_day`), the time of day and the locale's pattern joining
+    them, as Babel joins them. A case's history prints a moment per row, and Babel works each
+    one out anew. Only the ``medium`` and ``short`` forms (no zone name in them); others are
+    passed to flask-babel."""
+    if fmt not in ("medium", "short"):
+        return format_datetime(value, fmt)
+    locale = get_locale()
+    name = str(locale)
+    local = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(
+        get_timezone())
+    key = (local.hour, local.minute, local.second, fmt, name)
+    clock = _TIMES.get(key)
+    if clock is None:
+        clock = babel_dates.format_time(local, fmt, tzinfo=None, locale=locale)
+        if len(_TIMES) < MAX_DAYS:
+            _TIMES[key] = clock
+    pattern = _PATTERNS.get((fmt, name))
+    if pattern is None:
+        pattern = _PATTERNS[(fmt, name)] = babel_dates.get_datetime_format(
+            fmt, locale=locale).replace("'", "")
+    return pattern.replace("{0}", clock).replace("{1}", format_day(local.date(), fmt, name))
+
+
+_TIMES: dict[tuple[int, int, int, str, str], str] = {}
+_PATTERNS: dict[tuple[str, str], str] = {}
+
+
 def select_locale() -> str:
     if not has_request_context():  # jobs and commands: the state language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -163,7 +194,7 @@ def init_app(app) -> None:
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else ""
+        return format_moment(value, fmt) if value else ""
 
     @app.context_processor
     def _languages():

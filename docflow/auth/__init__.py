@@ -42,6 +42,7 @@ def _signed_in_statement():
         from sqlalchemy import bindparam
 
         from ..calendar.store import overrides_stamp
+        from ..dbprepared import PREPARED
         from ..engine.inbox import unread_of
         from ..engine.security import local_grants_of
         user_id = bindparam("docflow_user_id", type_=db.Integer)
@@ -50,7 +51,8 @@ def _signed_in_statement():
                       local_grants_of(bindparam("docflow_principal", type_=db.String)))
             .where(User.id == user_id).options(
                 db.joinedload(User.roles).joinedload(RoleAssignment.venue),
-                db.joinedload(User.roles).joinedload(RoleAssignment.body)))
+                db.joinedload(User.roles).joinedload(RoleAssignment.body))
+            .execution_options(**PREPARED))  # every page: kept prepared (docflow.dbprepared)
     return _STATEMENT[0]
 
 

@@ -163,7 +163,8 @@ def local_grants(principal: Principal) -> dict[str, tuple[str, ...]]:
         rows = db.session.execute(
             select(LocalRole.role, Item.path).join(Item, Item.id == LocalRole.item_id)
             .where(LocalRole.principal.in_(names))
-            .order_by(LocalRole.role, Item.path)).all()
+            .order_by(LocalRole.role, Item.path)
+            .execution_options(docflow_prepare=True)).all()  # every page: kept prepared
         found: dict[str, list[str]] = {}
         for role, path in rows:
             found.setdefault(role, []).append(path)

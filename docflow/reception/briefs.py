@@ -74,7 +74,11 @@ def propose(appeal: Appeal, actor, *, entry_id=None, refusal_reason: str | None 
 
 def brief_due(appeal: Appeal) -> date | None:
     """R26: the proposed reception's date minus 5 working days (DESIGN §4)."""
-    proposal = proposal_of(appeal)
+    return brief_due_for(proposal_of(appeal), appeal)
+
+
+def brief_due_for(proposal: BriefProposal | None, appeal: Appeal) -> date | None:
+    """:func:`brief_due` from the appeal's current proposal already read (the case view)."""
     entry = published_entry(appeal, proposal.entry_id) if proposal and proposal.entry_id else None
     return current_calendar().shift(entry.date, -BRIEF_WORKING_DAYS) if entry else None
 

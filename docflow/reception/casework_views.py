@@ -185,22 +185,26 @@ def _uploads(field) -> list[tuple[str, bytes]]:
 
 # -- the appeal page's case-work sections -------------------------------------------------------
 
-def appeal_sections(appeal: Appeal) -> dict:
-    """What the appeal page shows of case work, for the current user."""
+def appeal_sections(case) -> _Lazy:
+    """What the appeal page shows of case work, for the current user, from the case's rows read
+    by :func:`docflow.reception.case.load_case` (no statement of its own, except the current
+    reply's versions, read when the page shows the reply)."""
+    from .case import current_version
+
+    appeal = case.appeal
     roles = roles_on(current_user, appeal)
-    return {
+    return _Lazy({"reply": lambda: current_version(case, "reply")}, {
         "responsible": "responsible" in roles,
         "helper": "helper" in roles,
         "sharing": can(current_user, "manage_sharing", appeal),
-        "reception": receptions.reception_of(appeal),
-        "requests": materials.requests_of(appeal),
-        "helpers": receptions.helpers_of(appeal),
-        "invitations": receptions.invitations_of(appeal),
-        "record": receptions.record_of(appeal),
+        "reception": receptions.reception_at(case.placement, appeal),
+        "requests": case.requests,
+        "helpers": case.helpers,
+        "invitations": case.invitations,
+        "record": case.record,
         "late": replies.is_late(appeal),
-        "reply": replies.current_reply(appeal),
-        "brief_due": briefs.brief_due(appeal),
-        "forms": _Forms({"material": lambda: MaterialRequestForm(prefix="m"),
+        "brief_due": briefs.brief_due_for(case.proposal, appeal),
+        "forms": _Lazy({"material": lambda: MaterialRequestForm(prefix="m"),
                          "share": lambda: ShareForm(prefix="s"),
                          "invite": lambda: InviteForm(prefix="i"),
                          "helper": lambda: HelperFileForm(prefix="h"),
@@ -208,16 +212,18 @@ def appeal_sections(appeal: Appeal) -> dict:
                          "held": lambda: HeldForm(prefix="held"),
                          "deadline": lambda: DeadlineForm(prefix="d"),
                          "move": lambda: _move_form(appeal)}),
-    }
+    })
 
 
-class _Forms:
+class _Lazy:
     """The section's forms, each built when the page first shows it (``cw.forms.share``): a
     user sees two or three of the eight, and building a form (and the move form's choice of
-    schedule entries) costs more than rendering it."""
+    schedule entries) costs more than rendering it. Also the sections themselves (``values``
+    ready, and the current reply, read only when the page shows it)."""
 
-    def __init__(self, factories: dict):
+    def __init__(self, factories: dict, values: dict | None = None):
         self._factories = factories
+        self.__dict__.update(values or {})
 
     def __getattr__(self, name: str):
         try:
@@ -227,7 +233,8 @@ class _Forms:
         form = self.__dict__[name] = factory()
         return form
 
-    __getitem__ = __getattr__
+    def __getitem__(self, name: str):
+        return getattr(self, name)
 
 
 def _move_form(appeal: Appeal) -> MoveForm:

@@ -9,7 +9,19 @@ from ..engine import engine
 from ..engine.files import EngineFile
 
 
-def _file(item, name: str):
+def _case(item, data):
+    """The case view's rows of ``item`` (:class:`docflow.reception.case.Case`), when the caller
+    read them and passed them as ``data["case"]`` (the appeal page asking which transitions to
+    offer); None otherwise: the guards then read what they need themselves."""
+    case = (data or {}).get("case")
+    return case if case is not None and getattr(case, "appeal", None) is item else None
+
+
+def _file(item, name: str, data=None):
+    case = _case(item, data)
+    if case is not None:
+        from .case import current_version
+        return current_version(case, name)
     from ..extensions import db
     file = db.session.execute(db.select(EngineFile).where(
         EngineFile.item_id == item.id, EngineFile.name == name)).scalar()
@@ -20,12 +32,13 @@ def _file(item, name: str):
                   "every required material is answered or waived with a reason (R26, R31)")
 def materials_complete(item, actor, data) -> bool:
     from .materials import checklist_open
-    return not checklist_open(item)
+    case = _case(item, data)
+    return not checklist_open(item, case.requests if case is not None else None)
 
 
 @engine.condition("brief_attached", "the reference brief is generated and attached (R26)")
 def brief_attached(item, actor, data) -> bool:
-    return _file(item, "brief") is not None
+    return _file(item, "brief", data) is not None
 
 
 @engine.condition("acting_for_head",
@@ -51,12 +64,13 @@ def slot_chosen(item, actor, data) -> bool:
                   "the reply letter for this decision is generated (R29)")
 def reply_generated(item, actor, data) -> bool:
     from .replies import _slot_at
-    version = _file(item, "reply")
+    version = _file(item, "reply", data)
     meta = (version.meta or {}) if version is not None else {}
     if item.state == "refused":
         return meta.get("decision") == "refusal"
     # the letter must state the slot the appeal holds now (a queue move needs a new letter)
-    slot_at = _slot_at(item)
+    case = _case(item, data)
+    slot_at = _slot_at(item, case.placement if case is not None else ...)
     return meta.get("decision") == "slot" and slot_at is not None and meta.get("slot_at") == slot_at
 
 

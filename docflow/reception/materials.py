@@ -190,9 +190,12 @@ def requests_of(appeal: Appeal) -> list[MaterialRequest]:
         MaterialRequest.appeal_id == appeal.id).order_by(MaterialRequest.id)).scalars())
 
 
-def checklist_open(appeal: Appeal) -> list[MaterialRequest]:
-    """Required requests neither answered nor waived: they block the brief (R26)."""
-    return [r for r in requests_of(appeal) if r.required and r.state not in DONE_STATES]
+def checklist_open(appeal: Appeal, requests: list[MaterialRequest] | None = None
+                   ) -> list[MaterialRequest]:
+    """Required requests neither answered nor waived: they block the brief (R26).
+    ``requests``: the appeal's requests already read (the case view), else read here."""
+    rows = requests_of(appeal) if requests is None else requests
+    return [r for r in rows if r.required and r.state not in DONE_STATES]
 
 
 # -- reminders and escalation (daily sweep) --------------------------------------------------

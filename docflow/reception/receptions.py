@@ -231,7 +231,11 @@ def move(appeal: Appeal, entry_id, reason: str, actor) -> Placement:
 
 def reception_of(appeal: Appeal) -> dict | None:
     """Date, time (venue zone) and official of the appeal's reception, once set."""
-    row = placement_of(appeal)
+    return reception_at(placement_of(appeal), appeal)
+
+
+def reception_at(row: Placement | None, appeal: Appeal) -> dict | None:
+    """:func:`reception_of` from the appeal's placement already read (the case view)."""
     if row is None or row.slot_at is None:
         return None
     from zoneinfo import ZoneInfo

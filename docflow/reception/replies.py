@@ -92,8 +92,10 @@ def generate_reply(appeal: Appeal, actor) -> FileVersion:
     return version
 
 
-def _slot_at(appeal: Appeal) -> str | None:
-    row = placement_of(appeal)
+def _slot_at(appeal: Appeal, row=...) -> str | None:
+    """The appeal's reception slot (ISO), from its placement (``row``: already read, or None
+    for none; read here when not given)."""
+    row = placement_of(appeal) if row is ... else row
     return row.slot_at.isoformat() if row is not None and row.slot_at else None
 
 

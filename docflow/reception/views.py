@@ -16,9 +16,9 @@ from ..calendar.store import current_calendar
 from ..engine.audit import audit_view
 from ..engine.errors import EngineError
 from ..engine.filecheck import FileRejected
-from ..engine.files import add_file_version, files_of
+from ..engine.files import add_file_version
 from ..engine.security import can, visible_filter
-from ..engine.workflow import allowed_transitions, history, transition
+from ..engine.workflow import allowed_transitions, transition
 from ..extensions import db
 from ..i18n import format_day
 from ..reference.models import Body, Official, Venue
@@ -124,22 +124,30 @@ def due_in(d: date, today: date | None = None) -> int:
 @bp.route("/appeals/<int:appeal_id>")
 @login_required
 def appeal(appeal_id):
+    """The case view: the appeal and its sections read by :func:`.case.load_case` (a few
+    statements, whatever the case holds); 404 when the user may not view it (R11), and every
+    view of a restricted appeal audited."""
+    from .case import load_case
     from .casework_views import appeal_sections
 
-    appeal = load_appeal(appeal_id)
+    case = load_case(appeal_id, current_user)
+    if case is None:
+        abort(404)
+    appeal = case.appeal
     if audit_view(appeal, current_user):
         db.session.commit()
-    transitions = allowed_transitions(appeal, current_user)
+    # the guards answer from the case's rows (materials, files, placement) read above
+    transitions = allowed_transitions(appeal, current_user, data={"case": case})
     can_reassign = may_reassign(current_user, appeal)
     return render_template(
-        "reception/appeal.html", appeal=appeal, history=history(appeal),
+        "reception/appeal.html", appeal=appeal, history=case.history,
         deadlines=deadlines(appeal), due_in=due_in(appeal.reply_due),
-        transitions=transitions, files=files_of(appeal),
+        transitions=transitions, files=case.files,
         # the bodies are the choices of a redirect only
         bodies=(db.session.execute(db.select(Body).order_by(Body.code)).scalars().all()
                 if any(t.id == "redirect" for t in transitions) else []),
         reassign=ReassignForm() if can_reassign else None,
-        cw=appeal_sections(appeal), can_reassign=can_reassign)
+        cw=appeal_sections(case), can_reassign=can_reassign)
 
 
 @bp.route("/appeals/<int:appeal_id>/transition", methods=["POST"])

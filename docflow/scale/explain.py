@@ -46,6 +46,6 @@ def statements(user) -> list[tuple[str, object]]:
     out.append(("dashboard_overdue_count", catalog.count_statement(user, overdue)))
     some = db.session.execute(select(Appeal.id).where(visible_filter(user, "view", "appeal"))
                               .limit(1)).scalar()
-    out.append(("case_load", select(Appeal).where(Appeal.id == some,
-                                                  visible_filter(user, "view", "appeal"))))
+    from ..reception.case import build_case_statement  # the case view's first statement
+    out.append(("case_load", build_case_statement(some)))
     return out

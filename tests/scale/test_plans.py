@@ -137,7 +137,10 @@ def test_the_benchs_explained_statements_run_and_are_the_apps(pg_app):
     officer = db.session.execute(select(User).where(User.login.like("g-reg-%"))
                                  .order_by(User.login).limit(1)).scalar_one()
     with pg_app.test_request_context():
-        ran = {name: db.session.execute(stmt).all() for name, stmt in statements(officer)}
+        # the case view's statement loads the appeal with its places (a joined collection)
+        ran = {name: (db.session.execute(stmt).unique() if name == "case_load"
+                      else db.session.execute(stmt)).all()
+               for name, stmt in statements(officer)}
     assert set(ran) >= {"worklist", "worklist_all", "search_page", "search_total_and_facets",
                         "case_load"}
     # the facet statement is the search's own: its grand total is the search's total

@@ -1,0 +1,114 @@
+"""docflow.dbprepared: a request that wrote nothing ends with COMMIT, so that the statements it
+asked to prepare stay prepared on the connection for the next requests; a request that wrote
+(flushed, changed an object, ran any statement but a SELECT) or failed still ends with ROLLBACK,
+and nothing of it is kept."""
+import pytest
+from flask import abort
+from sqlalchemy import select, text
+
+from docflow import create_app
+from docflow.dbprepared import PREPARED, wrote_nothing
+from docflow.extensions import db
+from docflow.reference.models import Body
+from tests.conftest import _config
+
+pytestmark = pytest.mark.postgres
+
+LOOKUP = select(Body).where(Body.code == "X-1").execution_options(**PREPARED)
+
+
+@pytest.fixture
+def keep_app(_pg_schema, tmp_path):
+    app = create_app(_config(tmp_path, SQLALCHEMY_DATABASE_URI=_pg_schema,
+                             DATABASE_KEEP_PREPARED=True,
+                             SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0}))
+
+    @app.route("/_t/read")
+    def read():
+        db.session.execute(LOOKUP).scalar()
+        db.session.execute(select(Body.id).limit(1)).all()  # not asked to be prepared
+        return "ok"
+
+    @app.route("/_t/flush/<code>")
+    def flush(code):
+        db.session.execute(LOOKUP).scalar()
+        db.session.add(Body(code=code, kind="local", name_kk=code, name_ru=code))
+        db.session.flush()
+        return "ok"  # no commit: the teardown must roll back
+
+    @app.route("/_t/dirty/<code>")
+    def dirty(code):
+        db.session.execute(LOOKUP).scalar()
+        db.session.add(Body(code=code, kind="local", name_kk=code, name_ru=code))
+        return "ok"  # not even flushed
+
+    @app.route("/_t/core/<code>")
+    def core(code):
+        db.session.execute(text("INSERT INTO body (code, kind, name_kk, name_ru) "
+                                "VALUES (:c, 'local', :c, :c)"), {"c": code})
+        return "ok"
+
+    @app.route("/_t/fail/<code>")
+    def fail(code):
+        db.session.add(Body(code=code, kind="local", name_kk=code, name_ru=code))
+        db.session.flush()
+        abort(400)
+
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM body WHERE code LIKE 'T-%'"))
+        db.engine.dispose()
+
+
+def prepared_on_the_connection(app) -> list[str]:
+    with app.app_context():
+        return db.session.execute(text(
+            "SELECT statement FROM pg_prepared_statements")).scalars().all()
+
+
+def bodies(app, code) -> int:
+    with app.app_context():
+        return db.session.execute(select(db.func.count()).select_from(Body)
+                                  .where(Body.code == code)).scalar()
+
+
+def test_read_only_requests_keep_their_prepared_statements(keep_app):
+    client = keep_app.test_client()
+    for _ in range(3):
+        assert client.get("/_t/read").status_code == 200
+    statements = prepared_on_the_connection(keep_app)
+    assert any("FROM body" in s and "body.code =" in s for s in statements), statements
+    assert not any("LIMIT" in s for s in statements)  # only what asked to be prepared
+
+
+@pytest.mark.parametrize("route", ["flush", "dirty", "core", "fail"])
+def test_a_request_that_wrote_is_rolled_back_as_before(keep_app, route):
+    client = keep_app.test_client()
+    code = f"T-{route}"
+    assert client.get(f"/_t/{route}/{code}").status_code in (200, 400)
+    assert bodies(keep_app, code) == 0
+    assert client.get("/_t/read").status_code == 200  # the connection is fine afterwards
+
+
+def test_wrote_nothing_sees_flushes_and_statements(keep_app):
+    with keep_app.app_context():
+        session = db.session()
+        assert not wrote_nothing(session)  # no transaction yet
+        session.execute(LOOKUP).all()
+        assert wrote_nothing(session)
+        session.add(Body(code="T-w", kind="local", name_kk="w", name_ru="w"))
+        assert not wrote_nothing(session)  # pending
+        session.flush()
+        assert not wrote_nothing(session)  # flushed INSERT
+        session.rollback()
+        session.execute(LOOKUP).all()
+        assert wrote_nothing(session)  # a new transaction starts clean
+        session.rollback()
+
+
+def test_off_without_the_setting(pg_app):
+    assert pg_app.config.get("DATABASE_KEEP_PREPARED") is None
+    from docflow.dbprepared import _commit_if_read_only
+    assert _commit_if_read_only not in pg_app.teardown_appcontext_funcs
