@@ -151,7 +151,8 @@ class ApplicantSchema(Stripped):
     citizenship = ma.fields.String(required=True)
     language = ma.fields.String(required=True, validate=ma.validate.OneOf(LANGUAGES))
     phone = _text(32, required=False)
-    email = ma.fields.Email(load_default=None, allow_none=True)
+    email = ma.fields.Email(load_default=None, allow_none=True,
+                            validate=ma.validate.Length(max=255))  # the column's width
     address = _text(500, required=False)
 
     @ma.validates("citizenship")

@@ -88,6 +88,7 @@ def test_new_appeal_goes_to_the_least_loaded_responsible_employee(api, integ):
     ({"applicant__citizenship": "XX"}, "applicant.citizenship"),
     ({"applicant__language": "en"}, "applicant.language"),
     ({"applicant__phone": None}, "applicant.phone"),
+    ({"applicant__email": "a" * 60 + "@" + "b" * 60 + ".kz" * 65}, "applicant.email"),  # valid, 316 long
     ({"external_id": None}, "external_id"),
     ({"channel": "fax"}, "channel"),
     ({"received_at": "2026-11-25 10:15"}, "received_at"),
