@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import HTTPException
 
 from ..auth.models import ApiToken, RoleAssignment, User
+from ..dbprepared import PREPARED
 from ..errors import flatten_errors  # noqa: F401  (re-exported for the API modules)
 
 PREFIX = "/api/v1"
@@ -121,7 +122,10 @@ def valid_token_user():
                    User.active.is_(True)))
 
 
-_valid_token_stmt = cache(valid_token_user)
+@cache
+def _valid_token_stmt():
+    """:func:`valid_token_user` as a statement of its own, kept prepared (docflow.dbprepared)."""
+    return valid_token_user().execution_options(**PREPARED)
 
 
 def token_still_valid(digest: str, user_id: int) -> bool:

@@ -29,6 +29,7 @@ from sqlalchemy import cast, event, func, select, update
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..dbprepared import PREPARED
 from ..extensions import db
 from .errors import PermissionDenied, StaleEdit
 from .i18n import _
@@ -397,4 +398,6 @@ def _pg_insert_statement(own_table, base_cols: tuple, own_cols: tuple, places: b
         ctes.append(f"x{n} AS (INSERT INTO {table.name} ({key}, {', '.join(cols)}) "
                     f"SELECT id, {values(table, cols, f'x{n}_', given)} FROM new_id)")
     returning = "".join(f", {e}" for e in sql.returning)
-    return text("WITH " + ",\n".join(ctes) + f"\nSELECT id, path{returning} FROM i")
+    # kept prepared on the server (docflow.dbprepared): parsed and planned once per connection
+    return text("WITH " + ",\n".join(ctes) + f"\nSELECT id, path{returning} FROM i"
+                ).execution_options(**PREPARED)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
 from ..calendar.store import current_calendar, overrides_stamp
+from ..dbprepared import PREPARED
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
@@ -330,7 +331,7 @@ def _lean_references_stmt(with_official: bool, check_existing: bool, role: str |
         stmt = stmt.add_columns(unloaded_holders(role, b.c.id).label("unloaded"))
     if check_token:
         stmt = stmt.add_columns(valid_token_user().scalar_subquery().label("token_user"))
-    return stmt
+    return stmt.execution_options(**PREPARED)  # every intake: kept prepared (docflow.dbprepared)
 
 
 _APPEAL_PROBE = SimpleNamespace(type="appeal")  # what Rule.matches reads of a new appeal

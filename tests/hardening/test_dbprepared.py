@@ -112,3 +112,29 @@ def test_off_without_the_setting(pg_app):
     assert pg_app.config.get("DATABASE_KEEP_PREPARED") is None
     from docflow.dbprepared import _commit_if_read_only
     assert _commit_if_read_only not in pg_app.teardown_appcontext_funcs
+
+
+def test_the_api_intake_keeps_its_two_statements_prepared(pg_app, tmp_path):
+    """The lean intake (issue 5) runs in autocommit mode, so nothing rolls back its prepared
+    statements; but they must ask to be prepared, or with this module on they never are."""
+    from docflow.demo import load_demo
+    from tests.api.test_appeals_api import bearer, body
+    load_demo()
+    headers = bearer("demo-integration")
+    db.session.commit()
+    keep = create_app(_config(tmp_path, SQLALCHEMY_DATABASE_URI=pg_app.config[
+        "SQLALCHEMY_DATABASE_URI"], DATABASE_KEEP_PREPARED=True,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0}))
+    client = keep.test_client()
+    try:
+        for n in range(3):
+            made = client.post("/api/v1/appeals", json=body(external_id=f"P-{n}"),
+                               headers=headers)
+            assert made.status_code == 201, made.get_json()
+        prepared = prepared_on_the_connection(keep)
+        assert any("INSERT INTO appeal" in s for s in prepared), prepared  # the writes
+        assert any("JOIN venue ON venue.code" in s for s in prepared), prepared  # the reads
+    finally:
+        with keep.app_context():
+            db.session.remove()
+            db.engine.dispose()
