@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app docflow
 PORT   ?= 5000
 # the suite runs on every core (pytest-xdist), a test file's tests together on one worker
-PYTEST_ARGS ?= -n auto --dist loadfile
+# --durations: the 25 slowest tests at the end of every run (the suite must stay under 15 minutes)
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=25
 
 .PHONY: run test setup system-deps system-deps-test translations extract-messages db demo lint \
         clean bench-intake bench-documents node-deps screenshots bench-reports bench-load bench-scale
