@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 
 from sqlalchemy import event
 
@@ -54,6 +55,8 @@ def init_app(app) -> None:
 
 
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if conn is None:  # a DriverConnection's statement: autocommit, prepared by its own call
+        return
     if not _READ.match(statement):
         conn.info[WROTE] = True
     # psycopg prepares at once (threshold 0) what asks for it, nothing else (None)
@@ -85,3 +88,116 @@ def _commit_if_read_only(exc: BaseException | None) -> None:
         session.commit()
     except Exception:  # the connection failed: Flask-SQLAlchemy's close rolls back as before
         log.warning("ending a read-only request with COMMIT failed", exc_info=True)
+
+
+# -- the driver path: a few hot statements run on the psycopg connection itself -----------------
+
+class DriverConnection:
+    """A pooled psycopg connection in autocommit mode, for :meth:`run`: each statement its own
+    transaction, with no BEGIN or COMMIT round trip, and none of SQLAlchemy's execution
+    machinery (execution context, result object, the session's transaction) around it.
+
+    Only for statements run on every API intake, where that machinery was a fifth of the
+    request's CPU (issue 5). The statement is an ordinary SQLAlchemy one, compiled once for
+    PostgreSQL; it is prepared on the server when this module is on. The engine's
+    ``before_cursor_execute`` listeners are still told of each statement (with ``conn`` and
+    ``context`` None: it ran outside a SQLAlchemy connection), so statement counts stay true.
+    A failure is raised as SQLAlchemy's own exception (``IntegrityError`` for a unique
+    violation, ``OperationalError`` …); a lost connection invalidates the pool as SQLAlchemy
+    does, so the next requests connect afresh (docflow.dbping, docflow.errors)."""
+
+    __slots__ = ("engine", "_fairy", "_driver")
+
+    def __init__(self, engine, fairy):
+        self.engine, self._fairy, self._driver = engine, fairy, fairy.driver_connection
+
+    def run(self, statement, params: dict) -> tuple | None:
+        """The first row ``statement`` returns (None if none), ``params`` by name; literals the
+        statement compiled into parameters are added."""
+        return self._execute(statement, params, lambda cursor: cursor.fetchone())
+
+    def run_all(self, statement, params: dict) -> list[tuple]:
+        """Every row ``statement`` returns."""
+        return self._execute(statement, params, lambda cursor: cursor.fetchall())
+
+    def _execute(self, statement, params: dict, fetch):
+        sql, compiled = _compiled(statement, self.engine.dialect)
+        values = compiled.construct_params(params, _check=False)
+        cursor = self._driver.cursor()
+        try:
+            listeners = self.engine.dispatch.before_cursor_execute
+            if listeners:
+                for listener in listeners:
+                    listener(None, cursor, sql, values, None, False)
+            if getattr(self.engine, "_docflow_keep_prepared", False):
+                if self._driver.prepare_threshold is None:
+                    self._driver.prepare_threshold = 0  # None would forbid preparing at all
+                cursor.execute(sql, values, prepare=True)
+            else:
+                cursor.execute(sql, values)
+            return fetch(cursor) if cursor.description is not None else None
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            raise self._failed(error, sql, values, cursor) from error
+        finally:
+            cursor.close()
+
+    def _failed(self, error, sql: str, values: dict, cursor):
+        from sqlalchemy import exc
+
+        dialect = self.engine.dialect
+        lost = dialect.is_disconnect(error, self._driver, cursor)
+        if lost:  # as SQLAlchemy's own execution does: every older pooled connection goes too
+            self.engine.pool._invalidate(self._fairy, error)
+            self._fairy.invalidate(error)
+        return exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error,
+                                       connection_invalidated=lost, dialect=dialect)
+
+
+_compiled_cache: dict[int, tuple] = {}
+
+
+def _compiled(statement, dialect) -> tuple[str, object]:
+    found = _compiled_cache.get(id(statement))
+    if found is None or found[0] is not statement:
+        compiled = statement.compile(dialect=dialect)
+        if getattr(compiled, "_bind_processors", None):
+            raise TypeError("a driver statement must bind values the driver takes as they are")
+        found = _compiled_cache[id(statement)] = (statement, str(compiled), compiled)
+    return found[1], found[2]
+
+
+@contextmanager
+def driver_connection(engine=None):
+    """A :class:`DriverConnection` from the app engine's pool (its checkout handlers run: the
+    idle ping), given back afterwards. The session is not involved: commit what it holds
+    first if the statements must see it."""
+    engine = engine or db.engine
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        fairy = engine.raw_connection()
+    except dbapi_error as error:  # as SQLAlchemy's own connect: 503 for a database away
+        raise _unavailable(engine, error) from error
+    driver = fairy.driver_connection
+    try:
+        try:
+            driver.autocommit = True
+        except dbapi_error as error:
+            fairy.invalidate(error)
+            raise _unavailable(engine, error) from error
+        yield DriverConnection(engine, fairy)
+    finally:
+        try:
+            if not driver.closed:
+                driver.autocommit = False  # how the pool lends its connections to the ORM
+        except dbapi_error as error:
+            fairy.invalidate(error)
+        finally:
+            fairy.close()
+
+
+def _unavailable(engine, error):
+    from sqlalchemy import exc
+
+    dialect = engine.dialect
+    return exc.DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error, dialect=dialect,
+                                   connection_invalidated=dialect.is_disconnect(error, None, None))

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from flask import g, has_app_context
 from flask.globals import _cv_app
 from sqlalchemy import String, cast, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 
 from ..extensions import db
 from .core import Calendar, default_calendar
@@ -32,13 +34,32 @@ _cache: dict[str, tuple[tuple, Calendar]] = {}
 _NO_STAMP = object()
 
 
+class _joined(GenericFunction):
+    """Values aggregated into one string with a fixed ``|`` between them, the separator written
+    into the SQL. (SQLAlchemy's ``aggregate_strings`` binds its separator as a literal rendered
+    at execution time, so every statement holding it was compiled again on every run.)"""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_joined)
+def _joined_default(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, '|')"
+
+
+@compiles(_joined, "postgresql")
+def _joined_postgresql(element, compiler, **kw):
+    return f"string_agg({compiler.process(element.clauses, **kw)}, '|')"
+
+
 def overrides_stamp():
     """A scalar subquery: every override (day, verdict, reason) as one string, so a statement
     the caller runs anyway can tell :func:`current_calendar` whether the overrides changed —
     one statement fewer (the API intake adds it to its references statement)."""
     t = CalendarOverride.__table__
     row = (cast(t.c.day, String) + ":" + cast(t.c.working, String) + ":" + t.c.reason)
-    return select(func.coalesce(func.aggregate_strings(row, "|"), "")).scalar_subquery()
+    return select(func.coalesce(_joined(row), "")).scalar_subquery()
 
 
 def remember_stamp(stamp: str) -> None:
@@ -49,12 +70,13 @@ def remember_stamp(stamp: str) -> None:
         g.docflow_calendar_stamp = stamp
 
 
-def current_calendar(stamp=_NO_STAMP) -> Calendar:
+def current_calendar(stamp=_NO_STAMP, conn=None) -> Calendar:
     """The shipped calendar with the database's overrides applied (cached until they change).
 
     Read once per request: a worklist asks it for every row ("due in N working days").
     ``stamp``: the value of :func:`overrides_stamp` the caller read in this request; the
-    calendar built for the same stamp is used without reading the overrides again."""
+    calendar built for the same stamp is used without reading the overrides again. ``conn``: a
+    :class:`~docflow.dbprepared.DriverConnection` to read them on (else the session)."""
     app_ctx = _cv_app.get(None)  # not the proxies: a worklist page asks this forty times
     if app_ctx is not None:
         known = app_ctx.g.__dict__.get("docflow_calendar")
@@ -68,18 +90,20 @@ def current_calendar(stamp=_NO_STAMP) -> Calendar:
             if has_app_context():
                 g.docflow_calendar = stamped[1]
             return stamped[1]
-        calendar = _read_overrides()
+        calendar = _read_overrides(conn)
         _cache["stamped"] = (stamp, calendar)  # read after the stamp: never older than it
         return calendar
     return _read_overrides()
 
 
-def _read_overrides() -> Calendar:
-    rows = db.session.execute(
-        db.select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
-        .order_by(CalendarOverride.day)
-    ).all()
-    key = tuple(rows)
+_OVERRIDES = (select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
+              .order_by(CalendarOverride.day))
+
+
+def _read_overrides(conn=None) -> Calendar:
+    rows = conn.run_all(_OVERRIDES, {}) if conn is not None else db.session.execute(
+        _OVERRIDES).all()
+    key = tuple(tuple(row) for row in rows)
     cached = _cache.get("current")
     if cached is not None and cached[0] == key:
         calendar = cached[1]

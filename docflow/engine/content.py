@@ -268,7 +268,7 @@ class SqlParts:
 def insert_item(model: type[Item], *, title: str, owner=None, places=(),
                 restricted: bool = False, language: str | None = None, fields: dict,
                 extra: Sequence[tuple] = (), sql: SqlParts | None = None,
-                params: dict | None = None) -> tuple[int, dict]:
+                params: dict | None = None, conn=None) -> tuple[int, dict]:
     """Create a top-level item without the ORM's unit of work: Core INSERTs only (the lean
     path of the API intake; :func:`create_item` stays the general one). Never commits.
 
@@ -285,6 +285,8 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
 
     ``sql`` (PostgreSQL only) adds CTEs and SQL-computed values to the statement (``params``
     binds them); the returned row then has ``returned``: the values of ``sql.returning``.
+    ``conn`` (PostgreSQL): a :class:`~docflow.dbprepared.DriverConnection` that runs the
+    statement instead of the session's connection.
     """
     from .catalog import CatalogText, row_for_insert
     from .core import current_engine
@@ -319,7 +321,8 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
         for n, (_t, row, _key) in enumerate(rows):
             bound.update({f"x{n}_{k}": v for k, v in row.items()})
         bound.update(params or {})
-        item_id, path, *returned = session.connection().execute(stmt, bound).one()
+        item_id, path, *returned = conn.run(stmt, bound) if conn is not None else \
+            session.connection().execute(stmt, bound).one()
         return item_id, {**base, "id": item_id, "path": path, "returned": returned}
     else:
         table = Item.__table__

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
 from ..calendar.store import current_calendar, overrides_stamp
-from ..dbprepared import PREPARED
+from ..dbprepared import PREPARED, driver_connection
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
@@ -36,8 +36,10 @@ class IntakeError(ValueError):
 
 @dataclass
 class IntakeResult:
-    appeal: Appeal
+    appeal: Appeal | None
     created: bool
+    #: a repeat found on the driver path: loaded once its connection is given back
+    existing_id: int | None = None
 
 
 def places_of(venue_id: int, body_id: int) -> set[str]:
@@ -290,25 +292,27 @@ class CredentialsRefused(Exception):
     user inactive: nothing was written."""
 
 
-def lean_references(data: dict, role: str | None = None, token: tuple[str, int] | None = None
-                    ) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None, int]:
+def lean_references(data: dict, role: str | None = None, token: tuple[str, int] | None = None,
+                    conn=None) -> tuple[RefRow | None, RefRow | None, RefRow | None, int | None,
+                                        int]:
     """:func:`references` with Core columns: (venue, body, official, existing appeal id, how
     many of the body's holders of ``role`` have no load counter row yet (0 without a role)).
     The same statement reads the calendar overrides' stamp: the request's calendar is then
     the cached one unless an administrator changed a day. ``token``: (the API token's digest,
     its user's id) — the statement also checks that the token is not revoked and its user
-    active, and :class:`CredentialsRefused` is raised if not."""
+    active, and :class:`CredentialsRefused` is raised if not. ``conn``: a
+    :class:`~docflow.dbprepared.DriverConnection` to run it on (else the session's)."""
     params, has_official, check_existing = _reference_params(data)
     if token is not None:
         params["token_hash"] = token[0]
-    row = db.session.connection().execute(
-        _lean_references_stmt(has_official, check_existing, role, token is not None),
-        params).one()
+    stmt = _lean_references_stmt(has_official, check_existing, role, token is not None)
+    row = conn.run(stmt, params) if conn is not None else \
+        db.session.connection().execute(stmt, params).one()
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
      existing, calendar_stamp, *more) = row
     if token is not None and more.pop() != token[1]:
         raise CredentialsRefused()
-    current_calendar(calendar_stamp)  # this request's calendar: no statement when unchanged
+    current_calendar(calendar_stamp, conn)  # this request's: no statement when unchanged
     venue = None if v_id is None else RefRow(v_id, v_code, v_kind, v_body, v_tz, v_opens,
                                              v_closes)
     body = None if b_id is None else RefRow(b_id, b_code)
@@ -347,7 +351,7 @@ def created_rules_match() -> bool:
 
 
 def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None = None,
-                  token: tuple[str, int] | None = None) -> IntakeResult:
+                  token: tuple[str, int] | None = None, conn=None) -> IntakeResult:
     """:func:`register_appeal` by the lean path (the API intake): the same rules
     (:func:`check_intake`, the assignment rule, the gap-free number), written with Core
     statements — on PostgreSQL: references (1), calendar (1) and ONE statement that takes the
@@ -358,7 +362,8 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     The result's ``appeal`` is a :class:`Registered` (plain values) when created, the ORM
     Appeal on a repeat. The engine's rules for ``created`` run when any matches (on the ORM
     appeal, loaded for them); the catalog row is written by the insert itself. ``token``: see
-    :func:`lean_references` (checked before anything else is decided).
+    :func:`lean_references` (checked before anything else is decided). ``conn`` (PostgreSQL): a
+    :class:`~docflow.dbprepared.DriverConnection` in autocommit that runs the statements.
     """
     from ..engine.content import SqlParts, insert_item
     from ..engine.core import current_engine
@@ -371,10 +376,12 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     least_loaded = rule["strategy"] != "fixed"
     on_pg = db.session.get_bind().dialect.name == "postgresql"
     venue, body, official, existing_id, unloaded = lean_references(
-        data, rule["role"] if least_loaded and on_pg else None, token)
+        data, rule["role"] if least_loaded and on_pg else None, token, conn)
     if authorize is not None and venue is not None:
         authorize(venue)
     if existing_id is not None:
+        if conn is not None:  # the session must not take a second connection meanwhile
+            return IntakeResult(None, created=False, existing_id=existing_id)
         return IntakeResult(db.session.get(Appeal, existing_id), created=False)
     registered_on, reply_due = check_intake(data, venue, body, official)
     applicant = data["applicant"]
@@ -386,7 +393,11 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     counts = state in load.open_states_for(body.code)
     if on_pg:
         if least_loaded and unloaded:
-            db.session.execute(load.ensure_rows_stmt(rule["role"]), {"body_id": body.id})
+            ensure = load.ensure_rows_stmt(rule["role"])
+            if conn is not None:
+                conn.run(ensure, {"body_id": body.id})
+            else:
+                db.session.execute(ensure, {"body_id": body.id})
         responsible, seq, number = None, 0, f"{venue.code}-{year}-{NUMBER_PLACEHOLDER}"
     else:
         chosen = choose_responsible_row(body)
@@ -431,7 +442,7 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     item_id, row = insert_item(Appeal, title=data["subject"], owner=actor,
                                places=places_of(venue.id, body.id), restricted=restricted,
                                language=applicant["language"], fields=fields, extra=[log],
-                               sql=sql, params=params)
+                               sql=sql, params=params, conn=conn)
     if on_pg:
         seq, chosen_id, login = row["returned"]
         number = format_number(venue.code, year, seq)
@@ -449,22 +460,15 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
         registration_number=number), created=True)
 
 
-def autocommit() -> None:
-    """PostgreSQL: run the rest of this session's work (until it commits or rolls back) in
-    autocommit mode — each statement its own transaction. The lean intake writes everything in
-    ONE statement, so the venue's number stays locked only while that statement runs and
-    commits (no round trip to the client and back between the number and the commit), and no
-    BEGIN/COMMIT round trips are spent. Anything already pending in the session (a token's
-    last use) or a connection already open (a token checked) is committed first, keeping the
-    session's objects (the caller) loaded."""
+def settle_session() -> None:
+    """Commit what the session holds before the driver path runs (a token's last use recorded,
+    a connection opened to check the token), keeping the session's objects (the caller)
+    loaded; nothing when it holds nothing."""
     session = db.session()
-    if session.get_bind().dialect.name != "postgresql":
-        return
     transaction = session.get_transaction()
     if session.new or session.dirty or session.deleted or (
             transaction is not None and getattr(transaction, "_connections", True)):
-        commit_keeping_objects(session.commit)  # a token's use recorded, or a connection open
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        commit_keeping_objects(session.commit)
 
 
 def register_or_find_lean(data: dict, actor, commit,
@@ -472,11 +476,22 @@ def register_or_find_lean(data: dict, actor, commit,
                           token: tuple[str, int] | None = None) -> IntakeResult:
     """:func:`register_or_find` on the lean path: a concurrent duplicate (the unique
     channel+external_id) rolls back, its number with it, and answers with the winner's appeal.
-    ``token``: see :func:`lean_references`."""
+    ``token``: see :func:`lean_references`.
+
+    On PostgreSQL, unless an engine rule runs on new appeals, the statements run on a pooled
+    connection of their own in autocommit mode (:func:`docflow.dbprepared.driver_connection`):
+    each its own transaction, so the venue's number stays locked only while the one writing
+    statement runs and commits — no round trip to the client between the number and the
+    commit — and no BEGIN or COMMIT round trip is spent."""
     try:
-        if not created_rules_match():
-            autocommit()
-        result = register_lean(data, actor, authorize, token)
+        if db.session.get_bind().dialect.name == "postgresql" and not created_rules_match():
+            settle_session()
+            with driver_connection() as conn:
+                result = register_lean(data, actor, authorize, token, conn)
+            if result.existing_id is not None:
+                result = IntakeResult(db.session.get(Appeal, result.existing_id), created=False)
+        else:
+            result = register_lean(data, actor, authorize, token)
         commit()
         return result
     except IntegrityError:

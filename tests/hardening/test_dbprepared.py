@@ -126,11 +126,17 @@ def test_the_api_intake_keeps_its_two_statements_prepared(pg_app, tmp_path):
         "SQLALCHEMY_DATABASE_URI"], DATABASE_KEEP_PREPARED=True,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0}))
     client = keep.test_client()
+    from docflow.calendar import store
+    store._cache.clear()  # the first intake reads the calendar's overrides too
     try:
+        # one pooled connection is enough (pool_size 1): the intake's statements, its reading of
+        # the calendar and the token's check never hold two at once, nor does a repeat
         for n in range(3):
             made = client.post("/api/v1/appeals", json=body(external_id=f"P-{n}"),
                                headers=headers)
             assert made.status_code == 201, made.get_json()
+        repeat = client.post("/api/v1/appeals", json=body(external_id="P-0"), headers=headers)
+        assert repeat.status_code == 200, repeat.get_json()
         prepared = prepared_on_the_connection(keep)
         assert any("INSERT INTO appeal" in s for s in prepared), prepared  # the writes
         assert any("JOIN venue ON venue.code" in s for s in prepared), prepared  # the reads
@@ -138,3 +144,68 @@ def test_the_api_intake_keeps_its_two_statements_prepared(pg_app, tmp_path):
         with keep.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+# -- the driver path (DriverConnection): the API intake's statements outside SQLAlchemy ----------
+
+INSERT_BODY = text("INSERT INTO body (code, kind, name_kk, name_ru) "
+                   "VALUES (:code, 'local', :code, :code) RETURNING id")
+
+
+def test_a_driver_statement_commits_by_itself_and_is_kept_prepared(keep_app):
+    from docflow.dbprepared import driver_connection
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((conn, statement, dict(parameters)))
+
+    with keep_app.app_context():
+        from sqlalchemy import event
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            with driver_connection() as conn:
+                made = conn.run(INSERT_BODY, {"code": "T-d1", "unused": 1})
+                # the literal the statement compiled into a parameter is bound too
+                again = conn.run(LOOKUP.with_only_columns(Body.id), {})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert made is not None and again is None  # LOOKUP's own code, X-1, is not there
+        # listeners saw both statements, with the values sent (and no SQLAlchemy connection)
+        assert [s.split()[0] for _c, s, _p in seen] == ["INSERT", "SELECT"]
+        assert seen[0][0] is None and seen[0][2] == {"code": "T-d1"}
+        assert seen[1][2] == {"code_1": "X-1"}
+        # autocommit: the new row is visible to another connection without any COMMIT
+        assert bodies(keep_app, "T-d1") == 1
+        # the pooled connection is lent back out of autocommit (the ORM's transactions)
+        raw = db.engine.raw_connection()
+        try:
+            assert raw.driver_connection.autocommit is False
+        finally:
+            raw.close()
+    prepared = prepared_on_the_connection(keep_app)
+    assert any("INSERT INTO body" in s for s in prepared), prepared
+
+
+def test_a_driver_statements_failure_is_sqlalchemys_exception(keep_app):
+    from sqlalchemy.exc import IntegrityError
+
+    from docflow.dbprepared import driver_connection
+    with keep_app.app_context():
+        with driver_connection() as conn:
+            conn.run(INSERT_BODY, {"code": "T-d2"})
+            with pytest.raises(IntegrityError) as raised:
+                conn.run(INSERT_BODY, {"code": "T-d2"})  # body.code is unique
+            assert not raised.value.connection_invalidated
+            # the failed statement's own transaction is over: the connection goes on
+            assert conn.run(INSERT_BODY, {"code": "T-d3"}) is not None
+        assert bodies(keep_app, "T-d2") == 1 and bodies(keep_app, "T-d3") == 1
+
+
+def test_driver_statements_are_not_prepared_when_the_module_is_off(pg_app):
+    from docflow.dbprepared import driver_connection
+    with pg_app.app_context():
+        with driver_connection() as conn:
+            for _ in range(2):
+                conn.run(select(Body.id).where(Body.code == "nobody"), {})
+        db.session.remove()
+    assert not [s for s in prepared_on_the_connection(pg_app) if "nobody" in s or "body.code" in s]
