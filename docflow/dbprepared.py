@@ -28,6 +28,7 @@ import logging
 import re
 from contextlib import contextmanager
 
+from psycopg.pq import ExecStatus
 from sqlalchemy import event
 
 from .extensions import db
@@ -135,7 +136,10 @@ class DriverConnection:
                 cursor.execute(sql, values, prepare=True)
             else:
                 cursor.execute(sql, values)
-            return fetch(cursor) if cursor.description is not None else None
+            # rows or none (an INSERT without RETURNING): read from the result's status, not
+            # from ``description``, which builds a column object for every column
+            result = cursor.pgresult
+            return fetch(cursor) if result is not None and result.status == _TUPLES_OK else None
         except self.engine.dialect.loaded_dbapi.Error as error:
             raise self._failed(error, sql, values, cursor) from error
         finally:
@@ -154,6 +158,7 @@ class DriverConnection:
 
 
 _compiled_cache: dict[int, tuple] = {}
+_TUPLES_OK = ExecStatus.TUPLES_OK
 
 
 def _compiled(statement, dialect) -> tuple[str, object]:

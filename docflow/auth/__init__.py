@@ -61,12 +61,13 @@ def init_app(app) -> None:
     from .cli import tokens_cli, users_cli
     from .limits import limiter
     from .routes import bp
-    from .sessions import check_idle
+    from .sessions import SessionInterface, check_idle
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     app.register_blueprint(bp)
     limiter.init_app(app)
     app.before_request(check_idle)
+    app.session_interface = SessionInterface()
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)

@@ -464,11 +464,16 @@ def settle_session() -> None:
     """Commit what the session holds before the driver path runs (a token's last use recorded,
     a connection opened to check the token), keeping the session's objects (the caller)
     loaded; nothing when it holds nothing."""
+    if _session_holds_anything():
+        commit_keeping_objects(db.session.commit)
+
+
+def _session_holds_anything() -> bool:
+    """Whether the session has changes or a database connection in a transaction."""
     session = db.session()
     transaction = session.get_transaction()
-    if session.new or session.dirty or session.deleted or (
-            transaction is not None and getattr(transaction, "_connections", True)):
-        commit_keeping_objects(session.commit)
+    return bool(session.new or session.dirty or session.deleted or (
+        transaction is not None and getattr(transaction, "_connections", True)))
 
 
 def register_or_find_lean(data: dict, actor, commit,
@@ -490,8 +495,10 @@ def register_or_find_lean(data: dict, actor, commit,
                 result = register_lean(data, actor, authorize, token, conn)
             if result.existing_id is not None:
                 result = IntakeResult(db.session.get(Appeal, result.existing_id), created=False)
-        else:
-            result = register_lean(data, actor, authorize, token)
+            if _session_holds_anything():  # the calendar's or a repeat's reading, say
+                commit()
+            return result
+        result = register_lean(data, actor, authorize, token)
         commit()
         return result
     except IntegrityError:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from itsdangerous import BadSignature
 
 import config
 from docflow import create_app
@@ -149,6 +150,51 @@ def test_idle_timeout_is_configurable_and_leaves_api_tokens_alone(app, client, m
     now[0] += 600 * 60
     api = client.get("/api/v1/bodies", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
+
+
+def test_the_activity_time_is_written_at_most_once_a_minute(app, client, make_user,
+                                                          monkeypatch):
+    """Each page used to sign and send the session cookie again; now only when the activity
+    time it carries is a minute old — and the idle sign-out still counts from it."""
+    app.config["SESSION_IDLE_MINUTES"] = 5
+    make_user("idle3", "registrar", venue_code=None)
+    db.session.commit()
+    now = [1_800_000_000]
+    monkeypatch.setattr(sessions.time, "time", lambda: now[0])
+    sign_in(client, "idle3", "secret-pass-1")
+    assert client.get("/").status_code == 200
+    now[0] += 30
+    quiet = client.get("/")
+    assert quiet.status_code == 200 and "Set-Cookie" not in quiet.headers
+    now[0] += 31
+    again = client.get("/")
+    assert again.status_code == 200 and "session=" in again.headers.get("Set-Cookie", "")
+    now[0] += 4 * 60 + 50  # under 5 minutes after the last written time: still signed in
+    assert client.get("/").status_code == 200
+    now[0] += 5 * 60 + 1
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_signer_follows_the_secret_key(app):
+    """The cookie signer is built once per key, not per request: a new SECRET_KEY still
+    refuses the old cookies, and SECRET_KEY_FALLBACKS still accepts them."""
+    interface = app.session_interface
+    assert isinstance(interface, sessions.SessionInterface)
+    signer = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is signer  # not rebuilt per request
+    cookie = signer.dumps({"_user_id": "1"})
+    old = app.secret_key
+    try:
+        app.secret_key = "another-secret-key-for-this-test"
+        renewed = interface.get_signing_serializer(app)
+        assert renewed is not signer
+        with pytest.raises(BadSignature):
+            renewed.loads(cookie)
+        app.config["SECRET_KEY_FALLBACKS"] = [old]
+        assert interface.get_signing_serializer(app).loads(cookie) == {"_user_id": "1"}
+    finally:
+        app.secret_key = old
+        app.config["SECRET_KEY_FALLBACKS"] = []
 
 
 # ----------------------------------------------------------------- rate limit and lockout
