@@ -17,7 +17,19 @@ from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+class _Limiter(Limiter):
+    """Flask-Limiter, asking its request filter (:func:`_not_limited`) first: its check before
+    every request otherwise builds the request's list of limits before it asks the filter
+    (0.15 ms of every API call, for limits that only the sign-in form has)."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if in_middleware and _not_limited():
+            return None
+        return super()._check_request_limit(callable_name, in_middleware)
+
+
+limiter = _Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def login_and_address() -> str:

@@ -351,7 +351,8 @@ def created_rules_match() -> bool:
 
 
 def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None = None,
-                  token: tuple[str, int] | None = None, conn=None) -> IntakeResult:
+                  token: tuple[str, int] | None = None, conn=None,
+                  rules: bool | None = None) -> IntakeResult:
     """:func:`register_appeal` by the lean path (the API intake): the same rules
     (:func:`check_intake`, the assignment rule, the gap-free number), written with Core
     statements — on PostgreSQL: references (1), calendar (1) and ONE statement that takes the
@@ -364,6 +365,7 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     appeal, loaded for them); the catalog row is written by the insert itself. ``token``: see
     :func:`lean_references` (checked before anything else is decided). ``conn`` (PostgreSQL): a
     :class:`~docflow.dbprepared.DriverConnection` in autocommit that runs the statements.
+    ``rules``: :func:`created_rules_match`, when the caller knows it already.
     """
     from ..engine.content import SqlParts, insert_item
     from ..engine.core import current_engine
@@ -449,7 +451,7 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
         responsible = None if chosen_id is None else RefRow(chosen_id, login=login)
     elif counts and responsible is not None:
         load.bump(db.session.connection(), body.id, responsible.id, state)
-    if created_rules_match():
+    if created_rules_match() if rules is None else rules:
         appeal = db.session.get(Appeal, item_id)
         fire("created", appeal, actor, key=f"created:{appeal.uid}")
     return IntakeResult(Registered(
@@ -478,27 +480,29 @@ def _session_holds_anything() -> bool:
 
 def register_or_find_lean(data: dict, actor, commit,
                           authorize: Callable[[Venue], None] | None = None,
-                          token: tuple[str, int] | None = None) -> IntakeResult:
+                          token: tuple[str, int] | None = None,
+                          rules: bool | None = None) -> IntakeResult:
     """:func:`register_or_find` on the lean path: a concurrent duplicate (the unique
     channel+external_id) rolls back, its number with it, and answers with the winner's appeal.
-    ``token``: see :func:`lean_references`.
+    ``token``: see :func:`lean_references`; ``rules``: :func:`created_rules_match`, if known.
 
     On PostgreSQL, unless an engine rule runs on new appeals, the statements run on a pooled
     connection of their own in autocommit mode (:func:`docflow.dbprepared.driver_connection`):
     each its own transaction, so the venue's number stays locked only while the one writing
     statement runs and commits — no round trip to the client between the number and the
     commit — and no BEGIN or COMMIT round trip is spent."""
+    rules = created_rules_match() if rules is None else rules
     try:
-        if db.session.get_bind().dialect.name == "postgresql" and not created_rules_match():
+        if db.session.get_bind().dialect.name == "postgresql" and not rules:
             settle_session()
             with driver_connection() as conn:
-                result = register_lean(data, actor, authorize, token, conn)
+                result = register_lean(data, actor, authorize, token, conn, rules)
             if result.existing_id is not None:
                 result = IntakeResult(db.session.get(Appeal, result.existing_id), created=False)
             if _session_holds_anything():  # the calendar's or a repeat's reading, say
                 commit()
             return result
-        result = register_lean(data, actor, authorize, token)
+        result = register_lean(data, actor, authorize, token, rules=rules)
         commit()
         return result
     except IntegrityError:

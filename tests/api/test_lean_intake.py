@@ -169,3 +169,24 @@ def test_a_revoked_token_with_an_invalid_body_is_refused_at_once(db_app, api, in
     _revoke(integ)
     again = api.post("/api/v1/appeals", json=body(external_id="W-2", subject=""), headers=integ)
     assert again.status_code == 401, again.get_json()
+
+
+def test_the_intakes_answer_is_what_the_appeal_schema_makes():
+    """The 201 is built without marshmallow (registered_json): the same keys and values as
+    AppealSchema, with and without an official, a responsible employee and a reply."""
+    from datetime import date, datetime
+
+    from docflow.api.appeals import AppealSchema, registered_json
+    from docflow.reception.operations import Registered, RefRow
+    base = dict(id=7, uid="u-7", state="registered", channel="egov_portal", external_id="E-7",
+                venue=RefRow(1, "CRC-AST"), body=RefRow(2, "MLSPP"), official=None,
+                responsible=None, received_at=datetime(2026, 3, 20, 19, 30, 5, 120),
+                registered_on=date(2026, 3, 25), reply_due=date(2026, 4, 8), restricted=False,
+                subject="Тема", registration_number="CRC-AST-2026-000007")
+    shapes = [Registered(**base),
+              Registered(**{**base, "official": RefRow(3, "MLSPP-MIN"), "restricted": True,
+                            "responsible": RefRow(4, login="demo-officer"), "external_id": None,
+                            "replied_on": date(2026, 4, 9)})]
+    for shape in shapes:
+        assert registered_json(shape) == AppealSchema().dump(shape)
+    assert registered_json(shapes[1])["reply_late"] is True
