@@ -20,3 +20,9 @@ migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def dialect_name() -> str:
+    """The app database's dialect ("postgresql" or "sqlite"), without making the request's
+    session (``db.session.get_bind()`` does) when nothing else needs one."""
+    return db.engine.dialect.name

@@ -75,7 +75,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..extensions import db
+from ..extensions import db, dialect_name
 from .content import Item, utcnow
 from .errors import EngineError
 from .events import item_event
@@ -303,7 +303,7 @@ C = CatalogText
 
 
 def _is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    return dialect_name() == "postgresql"
 
 
 #: PostgreSQL: a query word is searched as the indexed words it is a prefix of when they are

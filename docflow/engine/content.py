@@ -30,7 +30,7 @@ from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..dbprepared import PREPARED
-from ..extensions import db
+from ..extensions import db, dialect_name
 from .errors import PermissionDenied, StaleEdit
 from .i18n import _
 
@@ -307,7 +307,7 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
     if search_row is not None:
         rows.append((CatalogText.__table__, search_row, "item_id"))
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         sql = sql or SqlParts()
         catalog_index = len(rows) - 1 if search_row is not None else None
         stmt = _pg_insert_statement(model.__table__, tuple(base), tuple(own), bool(place_rows),

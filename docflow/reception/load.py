@@ -23,7 +23,7 @@ from sqlalchemy import and_, bindparam, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import db, dialect_name
 
 _MISSING = object()
 _PENDING = "docflow_load_before"  # session.info key: old (body, user, state) per flushed appeal
@@ -215,7 +215,7 @@ def recount(*, connection=None) -> int:
 def ensure_rows_stmt(role: str):
     """Zero rows for the body's holders of ``role`` that have none yet (a new employee), so the
     choice's lock covers every candidate. ``body_id`` is a bound parameter."""
-    return _ensure(role, db.session.get_bind().dialect.name)
+    return _ensure(role, dialect_name())
 
 
 @cache

@@ -15,7 +15,7 @@ from ..dbprepared import PREPARED, driver_connection
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
-from ..extensions import db
+from ..extensions import db, dialect_name
 from ..reference.models import Body, Official, Venue
 from .assignment import assign, choose_responsible, choose_responsible_row, log_assignment
 from .intake import ELECTRONIC_CHANNELS, is_restricted
@@ -376,7 +376,7 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
 
     rule = rule_for(data["body"])
     least_loaded = rule["strategy"] != "fixed"
-    on_pg = db.session.get_bind().dialect.name == "postgresql"
+    on_pg = dialect_name() == "postgresql"
     venue, body, official, existing_id, unloaded = lean_references(
         data, rule["role"] if least_loaded and on_pg else None, token, conn)
     if authorize is not None and venue is not None:
@@ -471,7 +471,10 @@ def settle_session() -> None:
 
 
 def _session_holds_anything() -> bool:
-    """Whether the session has changes or a database connection in a transaction."""
+    """Whether the session has changes or a database connection in a transaction (False
+    before anything in this request made the session)."""
+    if not db.session.registry.has():
+        return False
     session = db.session()
     transaction = session.get_transaction()
     return bool(session.new or session.dirty or session.deleted or (
@@ -493,7 +496,7 @@ def register_or_find_lean(data: dict, actor, commit,
     commit — and no BEGIN or COMMIT round trip is spent."""
     rules = created_rules_match() if rules is None else rules
     try:
-        if db.session.get_bind().dialect.name == "postgresql" and not rules:
+        if dialect_name() == "postgresql" and not rules:
             settle_session()
             with driver_connection() as conn:
                 result = register_lean(data, actor, authorize, token, conn, rules)
