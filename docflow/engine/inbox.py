@@ -45,8 +45,7 @@ def unread_count(user) -> int:
         if known is not None and known[0] is request._get_current_object() \
                 and known[1] == user.id:
             return known[2]
-    return db.session.execute(db.select(db.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar()
+    return db.session.execute(db.select(unread_of(user.id))).scalar()
 
 
 @event.listens_for(Session, "after_flush")

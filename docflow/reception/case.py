@@ -8,9 +8,9 @@ statements or more, most of them finding nothing: a case rarely has a placement,
 a helper. Here:
 
 1. ONE statement reads the appeal, its places (for the permission check), venue, body, official
-   and responsible employee, the calendar's overrides stamp (``current_calendar``), and for
-   each section whether it has any row (``EXISTS``) — the header's unread count came with the
-   signed-in user (``docflow.auth``);
+   and responsible employee, and for each section whether it has any row (``EXISTS``) — the
+   header's unread count and the calendar's overrides stamp came with the signed-in user
+   (``docflow.auth``);
 2. one statement per section that has rows, each with what the page prints of it loaded along
    (the history's actors, the requests' addressees); sections without rows cost nothing.
 
@@ -27,7 +27,7 @@ from sqlalchemy import Integer, String, bindparam, cast, exists, literal, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..auth.models import User
-from ..calendar.store import current_calendar, overrides_stamp
+from ..calendar.store import current_calendar
 from ..dbprepared import PREPARED
 from ..engine.files import EngineFile, FileVersion
 from ..engine.history import HistoryEntry
@@ -73,7 +73,7 @@ APPEAL_ID = bindparam("case_appeal_id", type_=Integer)
 
 @functools.cache
 def case_statement():
-    """The appeal, what its page prints of its references, the calendar stamp and a flag per
+    """The appeal, what its page prints of its references and a flag per
     section (:data:`SECTIONS`): one row (one per place of the appeal, made unique by the ORM). Built once (building it costs more than running it), for
     the parameter ``case_appeal_id``."""
     return build_case_statement(APPEAL_ID)
@@ -82,8 +82,7 @@ def case_statement():
 def build_case_statement(appeal_id):
     """:func:`case_statement` for these values (or bound parameters)."""
     return (
-        select(Appeal, overrides_stamp().label("calendar"),
-               *(make().label(name) for name, make in SECTIONS.items()))
+        select(Appeal, *(make().label(name) for name, make in SECTIONS.items()))
         .where(Appeal.id == appeal_id)
         .options(joinedload(Appeal.place_rows), joinedload(Appeal.venue),
                  joinedload(Appeal.body), joinedload(Appeal.official),
@@ -147,7 +146,9 @@ def load_case(appeal_id: int, user) -> Case | None:
     appeal = row[0]
     if not can(user, "view", appeal):
         return None
-    current_calendar(row.calendar)  # the deadlines' calendar, without reading the overrides
+    # the deadlines' calendar: by the stamp read with the signed-in user (docflow.auth), so
+    # without reading the overrides
+    current_calendar()
     case = Case(appeal)
     for name, statement in section_statements().items():
         if getattr(row, name):
