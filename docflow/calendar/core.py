@@ -79,6 +79,7 @@ class Calendar:
         self._holidays = tuple(sorted(holidays, key=lambda h: h.day))
         self._overrides = MappingProxyType(dict(overrides or {}))
         self._running: dict[int, list[int]] = {}  # year -> working days up to each day (cache)
+        self._shifts: dict[tuple[date, int], date] = {}  # (d, n) -> shift(d, n) (cache)
 
     # --- construction -------------------------------------------------------------------------
 
@@ -199,8 +200,16 @@ class Calendar:
         return ShiftExplanation(d, n, day, sorted(skipped))
 
     def shift(self, d: date, n: int) -> date:
-        """The n-th working day after ``d`` (n > 0) or before it (n < 0); ``d`` for n == 0."""
-        return self.explain_shift(d, n).result
+        """The n-th working day after ``d`` (n > 0) or before it (n < 0); ``d`` for n == 0.
+
+        Remembered per (immutable) calendar: every intake of a day asks the same deadline."""
+        found = self._shifts.get((d, n))
+        if found is None:
+            found = self.explain_shift(d, n).result
+            if len(self._shifts) >= 4096:
+                self._shifts.clear()
+            self._shifts[(d, n)] = found
+        return found
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in (a, b]; negative when b < a, so that
