@@ -216,7 +216,9 @@ def main() -> None:
         "cpu_ms_per_intake_median", "pg_backend_cpu_ms_per_intake", "statements_per_intake"))
     print(f"one intake in process: {cost}")
     load_before = load_average()
-    with production_stack(workers=WORKERS, threads=THREADS) as (url, env):
+    # production's gunicorn settings (deploy/gunicorn.conf.py: preloaded app, frozen for the
+    # collector, keep-alive), with BENCH_WORKERS x BENCH_THREADS
+    with production_stack(workers=WORKERS, threads=THREADS, conf=True) as (url, env):
         token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
         warm = run(url, token, "warm", WARMUP_SECONDS)
         app_before, pg_before = server_cpu_ms(env)
