@@ -35,8 +35,12 @@ helpers' work: the absolute figures are low, the order is what counts): 2x2 83 a
 444 ms (server app CPU 6.1 ms/request); 2x1 43/s p95 972 ms (6.2); 3x1 44/s p95 1,581 ms
 (7.8); 4x1 66/s p95 863 ms (8.0); 2x4 44/s p95 773 ms (8.6) — one thread per worker leaves the
 worker idle during the commit, more processes or threads than cores cost CPU per request in
-switching. gc.freeze() was not added: over 400 in-process intakes the collector ran 11 times
-for 0.016 ms per intake and never a full collection. BENCH_CONCURRENCY stays 24.
+switching. Over 400 in-process intakes the collector ran 11 times for 0.016 ms per intake and
+never a full collection. BENCH_CONCURRENCY stays 24.
+
+Session 6: gunicorn now runs with production's deploy/gunicorn.conf.py (preloaded and frozen
+app, keep-alive) plus BENCH_WORKERS x BENCH_THREADS; the intake's statements run on the driver
+(docflow.dbprepared.DriverConnection). Figures and the layouts compared: bench/README.md.
 
 Environment: BENCH_SECONDS (15), BENCH_CONCURRENCY (24), BENCH_WORKERS (gunicorn workers, 2),
 BENCH_THREADS (threads per gthread worker, 2), BENCH_CLIENT (wrk | httpx), BENCH_IN_PROCESS
