@@ -9,10 +9,11 @@ import shutil
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from docflow import create_app
 from docflow.extensions import db
@@ -89,6 +90,38 @@ def pg_app(_pg_schema, tmp_path):
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+@contextmanager
+def own_database(request, kind: str, folder: Path):
+    """An app (context pushed) on a database of its own, for a module-scoped fixture whose data
+    several read-only tests share: a copy of the SQLite schema in ``folder``, or a new database
+    on the session's PostgreSQL server (its schema by create_all(), as _pg_schema's; dropped
+    afterwards), apart from the one pg_app's tests truncate."""
+    if kind == "sqlite":
+        shutil.copyfile(request.getfixturevalue("_sqlite_schema"), folder / "test.sqlite3")
+        app = create_app(_config(folder))
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+        return
+    server = request.getfixturevalue("postgres")
+    name = f"docflow_{folder.name.replace('-', '_').lower()}"
+    admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = create_app(_config(folder, SQLALCHEMY_DATABASE_URI=server.url(name)))
+        with app.app_context():
+            db.create_all()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
