@@ -8,19 +8,24 @@ import pytest
 
 from docflow.auth.models import ApiToken, User
 from docflow.extensions import db
+from tests.flask_forks import run_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "docflow"]
 
 
-def run_flask(*args, env=None, instance=None):
+def flask_env(env=None, instance=None) -> dict:
     full_env = {k: v for k, v in os.environ.items() if k not in ("DOCFLOW_ENV", "SECRET_KEY",
                                                                   "DATABASE_URL", "REDIS_URL")}
     if instance:
         full_env["DOCFLOW_INSTANCE"] = str(instance)
     full_env.update(env or {})
-    return subprocess.run([*FLASK, *args], cwd=ROOT, env=full_env, capture_output=True,
-                          text=True, timeout=120)
+    return full_env
+
+
+def run_flask(*args, env=None, instance=None):
+    return subprocess.run([*FLASK, *args], cwd=ROOT, env=flask_env(env, instance),
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_production_without_secret_key_refuses_to_start(tmp_path):
@@ -38,20 +43,22 @@ def test_unknown_mode_is_refused(tmp_path):
 
 
 def test_users_and_tokens_commands_embedded(tmp_path):
-    """The contract commands, run as operators run them: from the project root."""
-    assert run_flask("db", "upgrade", instance=tmp_path).returncode == 0
-    assert run_flask("demo", "load", instance=tmp_path).returncode == 0
-    made = run_flask("users", "create", "op1", "--role", "registrar", "--venue", "CRC-AST",
-                     "--password", "pw-123456-op1", "--cleared-restricted", instance=tmp_path)
+    """The contract commands, run as operators run them: from the project root, each in its
+    own process (forked from one that has imported the app: tests/flask_forks.py)."""
+    upgrade, demo, made, again, bad_role, bad_venue, token = run_commands(
+        ["db", "upgrade"], ["demo", "load"],
+        ["users", "create", "op1", "--role", "registrar", "--venue", "CRC-AST",
+         "--password", "pw-123456-op1", "--cleared-restricted"],
+        ["users", "create", "op1", "--role", "head"],
+        ["users", "create", "op2", "--role", "king"],
+        ["users", "create", "op3", "--role", "registrar", "--venue", "NOPE"],
+        ["tokens", "create", "op1"], env=flask_env(instance=tmp_path))
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert demo.returncode == 0, demo.stderr
     assert made.returncode == 0, made.stderr
-    again = run_flask("users", "create", "op1", "--role", "head", instance=tmp_path)
     assert again.returncode != 0 and "already exists" in again.stderr
-    bad_role = run_flask("users", "create", "op2", "--role", "king", instance=tmp_path)
     assert bad_role.returncode != 0 and "king" in bad_role.stderr
-    bad_venue = run_flask("users", "create", "op3", "--role", "registrar", "--venue", "NOPE",
-                          instance=tmp_path)
     assert bad_venue.returncode != 0 and "NOPE" in bad_venue.stderr
-    token = run_flask("tokens", "create", "op1", instance=tmp_path)
     assert token.returncode == 0
     last_line = token.stdout.strip().splitlines()[-1]
     from docflow import create_app

@@ -11,6 +11,7 @@ and Redis started for this module (their own servers: the PostgreSQL one is rest
 A worker killed in the middle of a job is tests/workers/test_worker_killed.py (not repeated)."""
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -20,11 +21,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.servers import BIN, ROOT, flask, production_env
+from bench.servers import BIN, GUNICORN_CONF, ROOT, production_env
 from docflow import create_app
 from docflow.extensions import db
 from docflow.jobs.runner import dispatch_pending
 from tests.api.test_appeals_api import IIN
+from tests.flask_forks import run_commands
 from tests.services import PostgresServer, RedisServer, free_port, unavailable, wait_for_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -61,13 +63,19 @@ def stack():
     proc = None
     try:
         env = production_env(pg, redis, JOBS_LEASE_SECONDS="30", DOCFLOW_WARM_UP="0")
-        flask(env, "db", "upgrade")
-        flask(env, "demo", "load")
-        token = flask(env, "tokens", "create", "demo-integration").strip().splitlines()[-1]
+        # the three commands in one Python start-up, each in its own process (flask_forks)
+        commands = run_commands(["db", "upgrade"], ["demo", "load"],
+                                ["tokens", "create", "demo-integration"], env=env)
+        for done in commands:
+            assert done.returncode == 0, (done.args, done.stderr[-2000:])
+        token = commands[-1].stdout.strip().splitlines()[-1]
         port = free_port()
+        # production's settings (deploy/gunicorn.conf.py: the app preloaded in the master, each
+        # worker dropping the connections it inherited), two workers of four threads
         proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
-             f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5", "docflow:create_app()"],
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "-w", "2", "--threads", "4", "-b",
+             f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5",
+             "docflow:create_app()"],
             cwd=ROOT, env=env)
         wait_for_port(port, timeout=60)
         for _attempt in range(60):  # both workers have built the app
@@ -81,7 +89,7 @@ def stack():
         stack.engine.dispose()
     finally:
         if proc is not None:
-            proc.terminate()
+            proc.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: the tests are done
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
@@ -209,14 +217,33 @@ def test_postgres_restarted_during_intake_load_loses_and_doubles_nothing(stack):
                     answers.append((external_id, *outcome))
                 i += 1
 
+    def wait_for(condition, what: str, timeout: float = 60) -> None:
+        """Polls the answers (instead of fixed sleeps) until ``condition`` holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with lock:
+                if condition(answers):
+                    return
+            time.sleep(0.1)
+        stop.set()
+        raise AssertionError(f"{what} after {timeout} s: {answers[-5:]}")
+
     workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
     for w in workers:
         w.start()
-    time.sleep(3)
+    # intake works under load first: a few answers 201 per thread
+    wait_for(lambda seen: sum(a[1] == 201 for a in seen) >= 3 * threads, "intake never worked")
     stack.pg.pg_ctl("stop")
-    time.sleep(2)
+    stopped_at = len(answers)
+    # the restart hits requests: some answered while PostgreSQL is down, and a second's worth
+    # of load against the stopped server
+    wait_for(lambda seen: any(a[1] != 201 for a in seen[stopped_at:]), "no request failed")
+    time.sleep(1)
     stack.pg.pg_ctl("start")
-    time.sleep(3)
+    started_at = len(answers)
+    # and intake recovers: answers 201 again after the restart
+    wait_for(lambda seen: sum(a[1] == 201 for a in seen[started_at:]) >= threads,
+             "intake did not recover after the restart")
     stop.set()
     for w in workers:
         w.join(60)

@@ -22,6 +22,7 @@ from docflow.reception.operations import redirect
 from docflow.reception.search import FACETS
 from docflow.scale.generate import generate
 from tests.api.test_appeals_api import api, body, demo_data, integ  # noqa: F401  (fixtures)
+from tests.conftest import own_database
 from tests.reception.test_search import appeals, register_all, user  # noqa: F401  (fixtures)
 
 COPIED = ("type", "state", "restricted", "owner_id", "modified_at")
@@ -118,6 +119,16 @@ def test_the_backfill_computes_what_the_catalog_writes(pg_app):
 
 # -- results and counts equal a naive count ------------------------------------------------------
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def generated(request, tmp_path_factory):
+    """150 generated appeals in a database of the module's own, made once per database for the
+    tests below, which only read them (generate(150) per test cost ~1-2 s a test)."""
+    with own_database(request, request.param, tmp_path_factory.mktemp("search-rows")) as app:
+        generate(150, seed=3)
+        db.session.commit()
+        yield app
+
+
 def naive(user_, words: str, filters: dict) -> list[Appeal]:
     """Every appeal the user may view (can(), one by one) whose words hold every query word as
     a prefix and whose values pass the filters."""
@@ -151,9 +162,7 @@ CASES = [("", {}), ("жер", {}), ("кезек", {"year": [2025]}), ("",
 
 
 @pytest.mark.parametrize("words,filters", CASES)
-def test_results_and_facets_equal_a_naive_count(db_app, words, filters):
-    generate(150, seed=3)
-    db.session.commit()
+def test_results_and_facets_equal_a_naive_count(generated, words, filters):
     logins = db.session.execute(select(User.login).where(
         User.login.like("g-resp-%-1") | User.login.like("g-reg-%") | User.login.like("g-head-%"))
         .order_by(User.login).limit(5)).scalars().all()
@@ -173,12 +182,10 @@ def test_results_and_facets_equal_a_naive_count(db_app, words, filters):
         assert catalog.count(reader, q=words, type="appeal", filters=filters) == len(expected)
 
 
-def test_past_the_count_limit_the_total_and_other_facets_stay_exact(db_app, monkeypatch):
+def test_past_the_count_limit_the_total_and_other_facets_stay_exact(generated, monkeypatch):
     """One scan reads the matches without the filtered facet's own filter; when that scan
     passes COUNT_LIMIT, the total and the other facets come from the query's own matches
     (exact while those are within the limit) and only the filtered facet is a lower bound."""
-    generate(150, seed=3)
-    db.session.commit()
     reader = user(db.session.execute(select(User.login).where(User.login.like("g-reg-%"))
                                      .order_by(User.login).limit(1)).scalar_one())
     years = catalog.search(reader, type="appeal", facets=["year"]).facets["year"]
@@ -209,11 +216,9 @@ def test_the_row_follows_a_moved_reply_due(appeals):  # noqa: F811
 
 
 @pytest.mark.parametrize("sort", ["-registered", "registered", "due", "-due"])
-def test_a_date_sort_reads_the_row_and_orders_as_the_appeal(db_app, sort):
+def test_a_date_sort_reads_the_row_and_orders_as_the_appeal(generated, sort):
     """sort=-registered / due read the search row's copy (``sorts``, ISO text): no join of
     ``appeal`` per match, and the same order as the appeal's own column (ties by id)."""
-    generate(150, seed=3)
-    db.session.commit()
     logins = db.session.execute(select(User.login).where(
         User.login.like("g-reg-%") | User.login.like("g-head-%"))).scalars().all()
     reader = max((user(login) for login in logins),

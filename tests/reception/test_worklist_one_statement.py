@@ -31,6 +31,7 @@ from docflow.reception.views import (
 from docflow.scale.generate import generate
 from docflow.sorting import parse_sort
 from tests.api.test_appeals_api import body
+from tests.conftest import own_database
 
 N = 400
 VIEWS = ["all", "new", "in_review", "overdue", "due_soon", "brief_due_soon", "collecting", "late"]
@@ -43,6 +44,16 @@ def generated(db_app):
     generate(N, seed=5)
     db.session.commit()
     return db_app
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def generated_once(request, tmp_path_factory):
+    """The same generated appeals in a database of the module's own, made once per database for
+    the tests that only read them (the ones that change data take ``generated``)."""
+    with own_database(request, request.param, tmp_path_factory.mktemp("worklist")) as app:
+        generate(N, seed=5)
+        db.session.commit()
+        yield app
 
 
 def _officers(limit=4) -> list[User]:
@@ -79,7 +90,7 @@ def _plain(user, args: dict):
     return counters, [a.id for a in db.session.execute(ordered).scalars()]
 
 
-def test_counters_and_every_page_equal_the_plain_queries(generated):
+def test_counters_and_every_page_equal_the_plain_queries(generated_once):
     checked_rows = 0
     for user in _officers():
         for scope in ("mine", "all"):
@@ -101,7 +112,7 @@ def test_counters_and_every_page_equal_the_plain_queries(generated):
     assert checked_rows > 100  # the data gives the comparison something to compare
 
 
-def test_a_page_past_the_end_still_has_its_counters(generated):
+def test_a_page_past_the_end_still_has_its_counters(generated_once):
     user = _officers(1)[0]
     counters, expected = _plain(user, {})
     got, rows = _one_statement(user, {}, PAGE_SIZE, page=1000)
@@ -188,12 +199,12 @@ def test_the_worklist_runs_one_statement_on_the_appeals(client, demo, login):
         event.remove(db.engine, "before_cursor_execute", listener)
 
 
-def test_rows_are_printed_as_the_calendar_and_the_locale_say(generated):
+def test_rows_are_printed_as_the_calendar_and_the_locale_say(generated_once):
     from docflow.calendar.store import current_calendar
 
     user = _officers(1)[0]
-    with generated.test_request_context("/worklist?lang=ru"):
-        generated.preprocess_request()
+    with generated_once.test_request_context("/worklist?lang=ru"):
+        generated_once.preprocess_request()
         _counters, raw = _one_statement(user, {}, PAGE_SIZE)
         rows = worklist_rows(raw, date(2026, 3, 2))
         for r, shown in zip(raw, rows, strict=True):

@@ -1,16 +1,19 @@
 """The dashboard (/reports/) and the quarterly reports' pages: who may see what, the period
 picker's messages, charts that parse as SVG and carry their numbers, in kk, ru and en."""
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from docflow import create_app
 from docflow.extensions import db
 from docflow.reports import charts, quarterly
 from docflow.reports.models import QuarterlyReport
-from tests.conftest import csrf_token
+from tests.conftest import _config, csrf_token
 from tests.reports import fixture
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -72,13 +75,45 @@ def test_chart_text_is_escaped(app):
     assert [t.text for t in root.iter(f"{SVG}text")][0] == "a<b>&c"
 
 
-@pytest.fixture
-def people(app, make_user):
+def _build_people(make_user):
     fixture.build()
     make_user("gov", "government_office")
     make_user("head", "head", body_code="MLSPP")
     make_user("head-mz", "head", body_code="MZ")
     make_user("reg", "registrar", venue_code="CRC-AST")
+
+
+@pytest.fixture(scope="module")
+def _people_database(_sqlite_schema, tmp_path_factory):
+    """fixture.build() and the users, made once in a SQLite file (about 3 s); each test gets a
+    fresh copy of it (see people)."""
+    from docflow.auth.operations import create_user
+
+    def make_user(login, role, password="secret-pass-1", **kw):
+        create_user(login, role, password=password, **kw)
+        db.session.commit()
+
+    folder = tmp_path_factory.mktemp("reports-people")
+    shutil.copyfile(_sqlite_schema, folder / "test.sqlite3")
+    template = create_app(_config(folder))
+    with template.app_context():
+        _build_people(make_user)
+        db.session.remove()
+        db.engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    stored = [f for f in (folder / "blobs").rglob("*") if f.is_file()]
+    assert not stored, f"the copies would lack the stored files {stored}"
+    return folder / "test.sqlite3"
+
+
+@pytest.fixture
+def people(app, _people_database):
+    """The test's own database is a copy of the one made once with the fixture and the users."""
+    db.session.remove()
+    db.engine.dispose()
+    path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(_people_database, path)
     return app
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from docflow.auth.roles import ROLES
 from tests.conftest import ROOT
+from tests.ui.conftest import login_of, sign_in_over_http
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +31,39 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.fixture(scope="module")
+def tab(site, browser):
+    """One tab for every role and both sizes, under the app's CSP like any user's: before a
+    role's page its cookies are swapped in (each role signs in once, over HTTP: see
+    sign_in_over_http), the tab is sized (page.set_viewport_size) and the page loaded afresh.
+    A browser context per role and size (a sign-in or a copy of the cookies, a new renderer
+    process) cost about a second per page."""
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    signed = {}
+
+    def open_as(role: str | None, viewport: dict):
+        context.clear_cookies()
+        if role is not None:
+            if role not in signed:
+                signed[role] = sign_in_over_http(site.url, login_of(role))
+            context.add_cookies(signed[role])
+        if page.viewport_size != viewport:
+            page.set_viewport_size(viewport)
+        return page
+    yield open_as
+    context.close()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
-def test_start_pages_fit_and_are_pictured(site, folder, size):
+def test_start_pages_fit_and_are_pictured(site, tab, folder, size):
     viewport = SIZES[size]
     for role, path in TARGETS:
         if path == "schedule":
             path = f"/schedules/{site.ids['venue_code']}/{site.ids['month']}"
-        page = site.page(role, viewport=viewport)
+        page = tab(role, viewport)
         page.goto(f"{site.url}{path}?lang=ru")
+        assert role is None or "/login" not in page.url, f"{role} is not signed in: {page.url}"
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} as {role} scrolls sideways by {overflow}px at {size} width"
@@ -46,4 +72,3 @@ def test_start_pages_fit_and_are_pictured(site, folder, size):
         width, height = png_size(data)
         assert width == viewport["width"] and height == viewport["height"]
         assert len(data) > 5_000, f"{name} looks empty"
-        page.close()
