@@ -177,7 +177,7 @@ def test_the_intakes_answer_is_what_the_appeal_schema_makes():
     from datetime import date, datetime
 
     from docflow.api.appeals import AppealSchema, registered_json
-    from docflow.reception.operations import Registered, RefRow
+    from docflow.reception.operations import RefRow, Registered
     base = dict(id=7, uid="u-7", state="registered", channel="egov_portal", external_id="E-7",
                 venue=RefRow(1, "CRC-AST"), body=RefRow(2, "MLSPP"), official=None,
                 responsible=None, received_at=datetime(2026, 3, 20, 19, 30, 5, 120),
