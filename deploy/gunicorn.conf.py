@@ -15,6 +15,11 @@ or the load benchmark) are kept alive for 5 s between requests, and each worker 
 about 5,000 requests, a guard against slow leaks. Every value can be overridden on the command
 line (``-w 8``) or through ``GUNICORN_CMD_ARGS``.
 
+Connections are spread evenly over the workers (issue 5, ``docflow.gunicorn_worker``): gthread
+keeps a keep-alive connection with the worker that accepted it, and the first worker to wake
+accepted most of a burst (16 of 24), so its clients waited twice as long. The worker class is
+gthread's with that one change.
+
 Garbage collection (issue 11, the web worker's steadiness): the loaded app — modules, templates,
 the workflows, SQLAlchemy's mappers, about 280,000 tracked objects — is **frozen** (``gc.freeze``)
 in the master just before each fork, and again in each worker once it has loaded the app (the
@@ -32,7 +37,7 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
-worker_class = "gthread"
+worker_class = "docflow.gunicorn_worker.BalancedThreadWorker"  # gthread, connections spread evenly
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 preload_app = True
 keepalive = 5
