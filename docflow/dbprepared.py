@@ -150,9 +150,8 @@ class DriverConnection:
 
         dialect = self.engine.dialect
         lost = dialect.is_disconnect(error, self._driver, cursor)
-        if lost:  # as SQLAlchemy's own execution does: every older pooled connection goes too
+        if lost:  # as SQLAlchemy's own execution does: this and every older pooled connection
             self.engine.pool._invalidate(self._fairy, error)
-            self._fairy.invalidate(error)
         return exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error,
                                        connection_invalidated=lost, dialect=dialect)
 
