@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
 from ..calendar.store import current_calendar, overrides_stamp
-from ..dbprepared import PREPARED, driver_connection
+from ..dbprepared import COMMIT_WITHOUT_WAITING, PREPARED, driver_connection
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
@@ -358,7 +358,10 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     statements — on PostgreSQL: references (1), calendar (1) and ONE statement that takes the
     number, chooses the responsible employee (locking the body's load counter rows), adds to
     their load and writes the item, the appeal, its places, the assignment log and the catalog
-    row; on SQLite the choice, the number and each row are statements of their own.
+    row; on SQLite the choice, the number and each row are statements of their own. On the
+    driver connection that statement commits without waiting for the WAL flush (its locks are
+    released at once) and a third one waits for the flush before the appeal is answered
+    (:data:`~docflow.dbprepared.COMMIT_WITHOUT_WAITING`).
 
     The result's ``appeal`` is a :class:`Registered` (plain values) when created, the ORM
     Appeal on a repeat. The engine's rules for ``created`` run when any matches (on the ORM
@@ -438,15 +441,20 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
             extra_values=((0, "user_id", chosen_id), (0, "by_id", "owner_id"),
                           (0, "at", "created_at")),
             words=(NUMBER_PLACEHOLDER, PG_NUMBER_DIGITS),
-            returning=(PG_NUMBER_SEQ, chosen_id, "(SELECT login FROM chosen)"))
+            returning=(PG_NUMBER_SEQ, chosen_id, "(SELECT login FROM chosen)",
+                       # its own transaction (autocommit): the number's lock is not held while
+                       # the WAL is flushed, wait_durable() below waits for that instead
+                       *((COMMIT_WITHOUT_WAITING,) if conn is not None else ())))
         params = {**pg_number_params(venue.code, year), "n_prefix": f"{venue.code}-{year}-",
                   "a_body": body.id, "a_role": rule.get("role"), "a_login": rule.get("login")}
     item_id, row = insert_item(Appeal, title=data["subject"], owner=actor,
                                places=places_of(venue.id, body.id), restricted=restricted,
                                language=applicant["language"], fields=fields, extra=[log],
                                sql=sql, params=params, conn=conn)
+    if conn is not None:
+        conn.wait_durable()  # before anything is answered: the appeal and its number on disk
     if on_pg:
-        seq, chosen_id, login = row["returned"]
+        seq, chosen_id, login = row["returned"][:3]
         number = format_number(venue.code, year, seq)
         responsible = None if chosen_id is None else RefRow(chosen_id, login=login)
     elif counts and responsible is not None:
@@ -493,7 +501,7 @@ def register_or_find_lean(data: dict, actor, commit,
     connection of their own in autocommit mode (:func:`docflow.dbprepared.driver_connection`):
     each its own transaction, so the venue's number stays locked only while the one writing
     statement runs and commits — no round trip to the client between the number and the
-    commit — and no BEGIN or COMMIT round trip is spent."""
+    commit, nor the wait for the disk — and no BEGIN or COMMIT round trip is spent."""
     rules = created_rules_match() if rules is None else rules
     try:
         if dialect_name() == "postgresql" and not rules:

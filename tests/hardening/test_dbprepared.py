@@ -114,7 +114,7 @@ def test_off_without_the_setting(pg_app):
     assert _commit_if_read_only not in pg_app.teardown_appcontext_funcs
 
 
-def test_the_api_intake_keeps_its_two_statements_prepared(pg_app, tmp_path):
+def test_the_api_intake_keeps_its_statements_prepared(pg_app, tmp_path):
     """The lean intake (issue 5) runs in autocommit mode, so nothing rolls back its prepared
     statements; but they must ask to be prepared, or with this module on they never are."""
     from docflow.demo import load_demo
@@ -140,6 +140,7 @@ def test_the_api_intake_keeps_its_two_statements_prepared(pg_app, tmp_path):
         prepared = prepared_on_the_connection(keep)
         assert any("INSERT INTO appeal" in s for s in prepared), prepared  # the writes
         assert any("JOIN venue ON venue.code" in s for s in prepared), prepared  # the reads
+        assert any("pg_logical_emit_message" in s for s in prepared), prepared  # the wait
     finally:
         with keep.app_context():
             db.session.remove()
