@@ -41,6 +41,9 @@ never a full collection. BENCH_CONCURRENCY stays 24.
 Session 6: gunicorn now runs with production's deploy/gunicorn.conf.py (preloaded and frozen
 app, keep-alive) plus BENCH_WORKERS x BENCH_THREADS; the intake's statements run on the driver
 (docflow.dbprepared.DriverConnection). Figures and the layouts compared: bench/README.md.
+Session 7: the writing statement commits without waiting for the WAL flush and a third
+statement waits for it (docflow.dbprepared.COMMIT_WITHOUT_WAITING): the venue's number is no
+longer locked during the flush. statements_per_intake is 3. Figures: bench/README.md.
 
 Environment: BENCH_SECONDS (15), BENCH_CONCURRENCY (24), BENCH_WORKERS (gunicorn workers, 2),
 BENCH_THREADS (threads per gthread worker, 2), BENCH_CLIENT (wrk | httpx), BENCH_IN_PROCESS
