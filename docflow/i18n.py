@@ -159,6 +159,12 @@ def local_datetime(value: datetime, tz: str | None = None) -> datetime:
     return value.astimezone(zone)
 
 
+def local_today(tz: str | None = None) -> date:
+    """Today's date in the venue's zone (VENUE_TIMEZONE by default): from 19:00 UTC it is
+    already tomorrow in Kazakhstan."""
+    return datetime.now(ZoneInfo(tz or current_app.config["VENUE_TIMEZONE"])).date()
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # every gettext (views, lazy strings, templates) reaches its catalog through this domain

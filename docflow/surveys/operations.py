@@ -16,7 +16,7 @@ from ..engine.audit import record
 from ..engine.content import create_item, flush_item
 from ..engine.workflow import transition
 from ..extensions import db
-from ..i18n import local_datetime
+from ..i18n import local_datetime, local_today
 from ..reception.models import Appeal
 from ..reference.models import Venue
 from .models import OUTCOMES, SCORES, SurveyRound, SurveyTask
@@ -46,7 +46,7 @@ def check_round(period_start: date | None, period_end: date | None, share_percen
                 seed=None, today: date | None = None) -> dict[str, list[str]]:
     """What is wrong with a round's parameters (empty when nothing)."""
     errors: dict[str, list[str]] = {}
-    today = today or date.today()
+    today = today or local_today()  # the venue's: served_on and recorded_on are
     if period_start is None:
         errors["period_start"] = [_say("period_start", _("give the first day of the period."))]
     if period_end is None:

@@ -5,8 +5,6 @@ operator, R11), check (403), act through operations.py and commit once.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,6 +19,7 @@ from ..engine.security import can, visible_filter
 from ..exports import export_response
 from ..exports.views import streamed
 from ..extensions import db
+from ..i18n import local_today
 from ..reference.models import Venue
 from ..sorting import parse_sort
 from .forms import CATEGORY_LABELS, OUTCOME_LABELS, OutcomeForm, RoundForm
@@ -119,7 +118,7 @@ def tasks_export(fmt: str):
         abort(403)
     _show, stmt = tasks_query(current_user, request.args)
     return export_response(fmt, streamed(stmt), TASK_COLUMNS,
-                           f"survey-calls-{date.today().isoformat()}", title=_("Survey calls"))
+                           f"survey-calls-{local_today().isoformat()}", title=_("Survey calls"))
 
 
 def _venues_for(user) -> list[Venue]:
@@ -139,7 +138,7 @@ def rounds():
     form.venue.choices = ([(ALL_VENUES, _("All venues"))] if everywhere else []) + [
         (str(v.id), v.name(locale)) for v in venues]
     if request.method == "GET":
-        form.period_start.data, form.period_end.data = quarter_bounds(date.today())
+        form.period_start.data, form.period_end.data = quarter_bounds(local_today())
     status = 200
     if request.method == "POST":
         status = 422

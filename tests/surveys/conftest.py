@@ -11,6 +11,7 @@ from docflow.auth.models import User
 from docflow.auth.operations import create_user
 from docflow.engine.workflow import transition
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception.identity import check_digit
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.operations import register_appeal
@@ -30,7 +31,7 @@ def iins():
 
 
 def this_quarter() -> tuple[date, date]:
-    return quarter_bounds(date.today())
+    return quarter_bounds(local_today())
 
 
 def user(login: str) -> User:

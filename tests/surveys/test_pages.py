@@ -9,6 +9,7 @@ from flask_babel import force_locale
 
 from docflow.engine.audit import AuditEntry
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.surveys.models import SurveyTask
 from docflow.surveys.operations import start_round
 from docflow.surveys.stats import satisfaction
@@ -30,7 +31,7 @@ def sampled(app, world):
     }
     start, end = this_quarter()
     with force_locale("en"):
-        start_round(period_start=start, period_end=min(end, date.today()), share_percent=100,
+        start_round(period_start=start, period_end=min(end, local_today()), share_percent=100,
                     seed=1, actor=world.admin)
     db.session.commit()
     tasks = {k: db.session.execute(db.select(SurveyTask).where(
@@ -102,8 +103,8 @@ def test_the_script_is_in_the_applicant_language(sampled, as_user):
     assert 'lang="ru" data-testid="call-script"' in ru and venue.name_ru in ru
     # the dates are written in the applicant's language (CLDR month names)
     from babel.dates import format_date
-    assert format_date(date.today(), "long", locale="ru") in ru
-    assert format_date(date.today(), "long", locale="kk") in kk
+    assert format_date(local_today(), "long", locale="ru") in ru
+    assert format_date(local_today(), "long", locale="kk") in kk
     assert "Ольга" in ru and sampled["ru"].appeal.phone in ru
 
 
@@ -146,7 +147,7 @@ def test_recording_closes_the_task_and_is_audited(sampled, as_user):
     db.session.expire_all()
     task = db.session.get(SurveyTask, sampled["kk"].id)
     assert (task.state, task.outcome, task.score) == ("done", "reached", 4)
-    assert task.recorded_on == date.today() and task.recorded_by.login == "op-plain"
+    assert task.recorded_on == local_today() and task.recorded_by.login == "op-plain"
     audit = db.session.execute(db.select(AuditEntry).where(
         AuditEntry.action == "survey_outcome")).scalar_one()
     assert audit.item_id == task.id and audit.detail["score"] == 4
@@ -160,7 +161,7 @@ def test_recording_closes_the_task_and_is_audited(sampled, as_user):
     by_number = {r[0]: r for r in rows[1:]}
     kk = by_number[task.appeal.registration_number]
     assert kk[7] == "4" and kk[8] == "'=HYPERLINK(\"x\")"
-    figures = satisfaction(db.session, start=date.today(), end=date.today())
+    figures = satisfaction(db.session, start=local_today(), end=local_today())
     assert figures["total"]["called"] == 2 and figures["total"]["reached"] == 1
     assert figures["total"]["response_rate"] == 0.5 and figures["total"]["average_score"] == 4
     assert figures["venues"][task.venue_id]["scores"][4] == 1
@@ -183,7 +184,7 @@ def test_rounds_page_starts_a_round_and_refuses_operators(app, world, as_user):
     page = client.get("/surveys/rounds").get_data(as_text=True)
     start, end = this_quarter()
     form = {"csrf_token": csrf_token(page), "venue": "*", "period_start": start.isoformat(),
-            "period_end": min(end, date.today()).isoformat(), "share_percent": "100",
+            "period_end": min(end, local_today()).isoformat(), "share_percent": "100",
             "seed": "42"}
     bad = client.post("/surveys/rounds", data={**form, "share_percent": "0"})
     assert bad.status_code == 422
@@ -203,7 +204,7 @@ def test_a_head_starts_rounds_only_for_their_venue(app, world, as_user):
     start, end = this_quarter()
     form = {"csrf_token": csrf_token(page), "venue": str(crc.id),
             "period_start": start.isoformat(),
-            "period_end": min(end, date.today()).isoformat(), "share_percent": "100"}
+            "period_end": min(end, local_today()).isoformat(), "share_percent": "100"}
     refused = client.post("/surveys/rounds", data=form)
     assert refused.status_code == 422 and "Venue: choose a venue" in refused.get_data(True)
     room = world.user("head-room").venue
@@ -224,7 +225,7 @@ def test_satisfaction_figures_by_venue_and_body(sampled, world):
         record_outcome(sampled["ru"], world.user("op-plain"), outcome="reached", score=2)
         record_outcome(sampled["room"], world.user("op-room"), outcome="refused_to_answer")
     db.session.commit()
-    today = date.today()
+    today = local_today()
     everything = satisfaction(db.session, start=today, end=today)
     assert everything["total"] == {
         "called": 3, "reached": 2, "not_reached": 0, "refused_to_answer": 1,

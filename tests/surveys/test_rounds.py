@@ -11,6 +11,7 @@ from docflow.engine.audit import AuditEntry
 from docflow.engine.content import create_item
 from docflow.engine.history import HistoryEntry
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.surveys.models import SurveyRound, SurveyTask
 from docflow.surveys.operations import SurveyError, check_round, start_round
 from docflow.surveys.sampling import candidates, draw, eligible
@@ -31,7 +32,7 @@ def tasks_of(survey_round) -> list[SurveyTask]:
 
 def begin(world, share, seed, venue=None) -> SurveyRound:
     start, end = this_quarter()
-    return start_round(period_start=start, period_end=min(end, date.today()),
+    return start_round(period_start=start, period_end=min(end, local_today()),
                        share_percent=share, seed=seed, venue=venue, actor=world.admin)
 
 
@@ -50,7 +51,7 @@ def test_population_is_the_consulted_and_the_declined_of_the_period(served):
     people = candidates(start, end)
     assert len(people) == 21
     assert Counter(c.group for c in people) == {"consulted": 16, "refused": 5}
-    assert all(c.served_on == date.today() for c in people)
+    assert all(c.served_on == local_today() for c in people)
     assert candidates(start - timedelta(days=400), start - timedelta(days=300)) == []
     # an appeal still open is nobody to survey
     assert {c.appeal_id for c in people} == {a.id for a in served}
@@ -112,7 +113,7 @@ def test_the_database_refuses_a_second_task_for_the_same_applicant_in_a_quarter(
     with pytest.raises(IntegrityError):
         create_item(SurveyTask, title="again", places=taken.places, emit=False,
                     round_id=made.id, appeal_id=served[1].id, venue_id=taken.venue_id,
-                    body_id=taken.body_id, category="consulted", served_on=date.today(),
+                    body_id=taken.body_id, category="consulted", served_on=local_today(),
                     quarter=taken.quarter, applicant_key=taken.applicant_key)
     db.session.rollback()
 

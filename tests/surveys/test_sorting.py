@@ -2,12 +2,12 @@
 PostgreSQL (ties by the task's id); restricted tasks (R11) stay hidden whatever the order; the
 sort is kept in the counters' and the export's links."""
 import re
-from datetime import date
 
 import pytest
 from flask_babel import force_locale
 
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.surveys.models import SurveyTask
 from docflow.surveys.operations import start_round
 from tests.conftest import csrf_token
@@ -35,7 +35,7 @@ def tasks(db_app, world):
     }
     start, end = this_quarter()
     with force_locale("en"):
-        start_round(period_start=start, period_end=min(end, date.today()), share_percent=100,
+        start_round(period_start=start, period_end=min(end, local_today()), share_percent=100,
                     seed=1, actor=world.admin)
     db.session.commit()
     return {k: db.session.execute(db.select(SurveyTask).where(

@@ -14,6 +14,7 @@ import pytest
 
 from docflow import create_app
 from docflow.extensions import db
+from docflow.i18n import local_today
 from tests.conftest import ROOT, LiveServer, csrf_token
 from tests.services import unavailable, wait_for_port
 
@@ -185,8 +186,8 @@ def build_surveys_and_reports(venue, responsible, admin) -> dict:
     db.session.commit()
     transition(served, "consult", responsible, "consultation given")
     db.session.commit()
-    start, _end = quarter_bounds(date.today())
-    survey_round = start_round(period_start=start, period_end=date.today(), share_percent=100,
+    start, _end = quarter_bounds(local_today())  # the served date is the venue's
+    survey_round = start_round(period_start=start, period_end=local_today(), share_percent=100,
                                actor=admin, venue=venue, seed=1)
     db.session.commit()
     task = db.session.execute(db.select(SurveyTask).where(
