@@ -10,8 +10,10 @@ Here the workers of one gunicorn master share, in memory the master made before 
 many connections each holds. A worker that holds more than a live sibling lets a new connection
 wait for that sibling to accept it, up to ``WAIT`` seconds in which no worker accepts or closes
 a connection, and takes it itself after that (a sibling that is busy starting or stuck never
-strands a client). Nothing else changes: requests,
-threads, keep-alive and timeouts are gthread's. deploy/gunicorn.conf.py names this class.
+strands a client). A worker that still ends up two or more connections above a sibling closes
+a connection after its next response (``Connection: close``, :attr:`max_keepalived`), and the
+client's reconnection goes to the sibling. Nothing else changes: requests, threads, keep-alive
+and timeouts are gthread's. deploy/gunicorn.conf.py names this class.
 """
 import multiprocessing
 import os
