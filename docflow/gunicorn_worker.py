@@ -52,20 +52,21 @@ def claim_slot(pid: int) -> int | None:
     return None
 
 
+def _live_counts():
+    """(slot, connections held) of every live worker."""
+    for n in range(SLOTS):
+        if _pids[n] and _alive(_pids[n]):
+            yield n, _connections[n]
+
+
 def all_connections() -> int:
     """The connections every live worker holds, together."""
-    return sum(_connections[n] for n in range(SLOTS) if _pids[n] and _alive(_pids[n]))
+    return sum(held for _n, held in _live_counts())
 
 
 def fewest_elsewhere(slot: int) -> int | None:
     """The fewest connections any other live worker holds (None: no other worker)."""
-    fewest = None
-    for n in range(SLOTS):
-        pid = _pids[n]
-        if pid and n != slot and _alive(pid):
-            held = _connections[n]
-            fewest = held if fewest is None else min(fewest, held)
-    return fewest
+    return min((held for n, held in _live_counts() if n != slot), default=None)
 
 
 def holds_too_many(slot: int, held: int) -> bool:

@@ -162,7 +162,7 @@ def local_datetime(value: datetime, tz: str | None = None) -> datetime:
 def local_today(tz: str | None = None) -> date:
     """Today's date in the venue's zone (VENUE_TIMEZONE by default): from 19:00 UTC it is
     already tomorrow in Kazakhstan."""
-    return datetime.now(ZoneInfo(tz or current_app.config["VENUE_TIMEZONE"])).date()
+    return local_datetime(datetime.now(UTC), tz).date()
 
 
 def init_app(app) -> None:
