@@ -12,8 +12,9 @@ three (make bench-load, 2 cores: 4 threads p95 300–570 ms, 2 threads 110–190
 start fast and share the loaded code; each worker then drops the database connections it
 inherited (``post_fork``), so no two processes ever share one. Connections from clients (nginx
 or the load benchmark) are kept alive for 5 s between requests, and each worker is replaced after
-about 5,000 requests, a guard against slow leaks. Every value can be overridden on the command
-line (``-w 8``) or through ``GUNICORN_CMD_ARGS``.
+about 5,000 requests, a guard against slow leaks (it retires gracefully: no request in flight on
+a keep-alive connection is dropped, docflow.gunicorn_worker). Every value can be overridden on
+the command line (``-w 8``) or through ``GUNICORN_CMD_ARGS``.
 
 Connections are spread evenly over the workers (issue 5, ``docflow.gunicorn_worker``): gthread
 keeps a keep-alive connection with the worker that accepted it, and the first worker to wake

@@ -12,11 +12,21 @@ wait for that sibling to accept it, up to ``WAIT`` seconds in which no worker ac
 a connection, and takes it itself after that (a sibling that is busy starting or stuck never
 strands a client). A worker that still ends up two or more connections above a sibling closes
 a connection after its next response (``Connection: close``, :attr:`max_keepalived`), and the
-client's reconnection goes to the sibling. Nothing else changes: requests, threads, keep-alive
-and timeouts are gthread's. deploy/gunicorn.conf.py names this class.
+client's reconnection goes to the sibling.
+
+A worker that has served its ``max_requests`` retires gracefully: gthread stops at once and
+drops its idle keep-alive connections, and a client whose next request was already on its way
+got a reset or an empty answer (measured: 29 of 1,800 requests failed over 42 restarts with 12
+keep-alive clients). Here the worker stops accepting, leaves its slot to its successor, and goes
+on serving the connections it holds, each answered once more with ``Connection: close``; it
+stops when it holds none, or after the keep-alive timeout (an idle client's connection is closed
+then anyway). Nothing else changes: requests, threads, keep-alive and timeouts are gthread's.
+deploy/gunicorn.conf.py names this class.
 """
 import multiprocessing
 import os
+import selectors
+import sys
 import time
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -79,9 +89,14 @@ class BalancedThreadWorker(ThreadWorker):
     slot: int | None = None
     _waiting_since: float | None = None
     _waiting_total: int | None = None
+    #: when the worker began to retire (``max_requests`` served), None before
+    retiring_since: float | None = None
+    retire_after: int = sys.maxsize
 
     def init_process(self):
         self.slot = claim_slot(os.getpid())
+        # gthread would stop the worker as soon as it has served max_requests: retire() instead
+        self.retire_after, self.max_requests = self.max_requests, sys.maxsize
         super().init_process()
 
     def run(self):
@@ -116,7 +131,8 @@ class BalancedThreadWorker(ThreadWorker):
         the sibling. Evening out on accept alone is not enough: a burst that arrives while the
         last burst's closed connections are still counted (bench-intake's run right after its
         warm-up) split 15 and 9 and stayed so."""
-        if self.slot is not None and holds_too_many(self.slot, self.nr_conns):
+        if self.retiring_since is not None or (
+                self.slot is not None and holds_too_many(self.slot, self.nr_conns)):
             return 0
         return self._max_keepalived
 
@@ -124,9 +140,47 @@ class BalancedThreadWorker(ThreadWorker):
     def max_keepalived(self, value: int) -> None:  # gthread's __init__ sets it
         self._max_keepalived = value
 
-    def murder_keepalived(self):  # every turn of the worker's loop
+    def murder_keepalived(self):  # every turn of the worker's loop (its main thread)
         super().murder_keepalived()
         self._publish()
+        if self.retiring_since is None and self.nr >= self.retire_after:
+            self.retire()
+        if self.retiring_since is not None and (
+                self.nr_conns <= 0
+                or time.monotonic() - self.retiring_since > self.cfg.keepalive + 1):
+            self.alive = False  # gthread's loop ends: the master starts a successor
+
+    def retire(self) -> None:
+        """Stop accepting (the siblings accept meanwhile), give up the slot, and answer every
+        connection held once more, with ``Connection: close`` (:attr:`max_keepalived`)."""
+        self.log.info("Autorestarting worker after %s requests: closing its %s connections "
+                      "after their next response.", self.nr, self.nr_conns)
+        # the last connection closes in a request thread while the main thread waits in the
+        # poller (up to 1 s): a pipe wakes it
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        with self._lock:
+            for sock in self.sockets:
+                try:
+                    self.poller.unregister(sock)
+                except (KeyError, ValueError, OSError):
+                    pass
+            self.poller.register(self._wake_read, selectors.EVENT_READ, self._woken)
+        self.retiring_since = time.monotonic()
+        if self.slot is not None:
+            _pids[self.slot] = 0
+            self.slot = None
+
+    def finish_request(self, fs):  # a request's future done, in the thread that ran it
+        super().finish_request(fs)
+        if self.retiring_since is not None and self.nr_conns <= 0:
+            os.write(self._wake_write, b"!")
+
+    def _woken(self, fd) -> None:
+        try:
+            os.read(fd, 512)
+        except BlockingIOError:
+            pass
 
     def _publish(self):
         if self.slot is not None:

@@ -40,3 +40,14 @@ def test_too_many_closes_the_connection_after_its_response(two_workers):
     assert worker.max_keepalived == 0
     worker.nr_conns = 10
     assert worker.max_keepalived == 998
+
+
+def test_a_retiring_worker_closes_every_connection_after_its_response(two_workers):
+    """After max_requests the worker answers each connection it holds once more, with
+    ``Connection: close`` (max_keepalived 0), however few it holds."""
+    worker = gw.BalancedThreadWorker.__new__(gw.BalancedThreadWorker)
+    worker.slot, worker.max_keepalived, worker.nr_conns = 0, 998, 1
+    gw._connections[1] = 12
+    assert worker.max_keepalived == 998
+    worker.retiring_since = 1.0
+    assert worker.max_keepalived == 0
