@@ -60,7 +60,9 @@ class Item(db.Model):
     modified_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
     language = db.Column(db.String(5), nullable=True)
     state = db.Column(db.String(64), nullable=False, index=True)
-    restricted = db.Column(db.Boolean, nullable=False, default=False, index=True)
+    # no index: the visibility filter reads it with the state and the places
+    # (ix_engine_item_open_appeal_cover includes it); a boolean's own index served no query
+    restricted = db.Column(db.Boolean, nullable=False, default=False)
     version = db.Column(db.Integer, nullable=False)
 
     parent = db.relationship("Item", remote_side=[id], backref=db.backref(

@@ -18,7 +18,8 @@ class Appeal(Item):
     # no index of its own: uq_appeal_channel_external_id (channel, external_id) leads with it
     channel = db.Column(db.String(20), nullable=False)
     external_id = db.Column(db.String(128), nullable=True)
-    venue_id = db.Column(db.ForeignKey("venue.id"), nullable=False, index=True)
+    # no index of its own: uq_appeal_venue_year_seq (venue_id, ...) leads with it
+    venue_id = db.Column(db.ForeignKey("venue.id"), nullable=False)
     body_id = db.Column(db.ForeignKey("body.id"), nullable=False, index=True)
     official_id = db.Column(db.ForeignKey("official.id"), nullable=True, index=True)
 
@@ -28,7 +29,8 @@ class Appeal(Item):
     registration_seq = db.Column(db.Integer, nullable=True)
     registration_number = db.Column(db.String(48), nullable=True, unique=True)
     received_at = db.Column(db.DateTime, nullable=False)  # UTC
-    registered_on = db.Column(db.Date, nullable=False, index=True)
+    # no index of its own: ix_appeal_report_registered (registered_on, ...) leads with it
+    registered_on = db.Column(db.Date, nullable=False)
     registered_by_id = db.Column(db.ForeignKey("user_account.id"), nullable=True)
     # R29: reply due 15 working days after registration
     reply_due = db.Column(db.Date, nullable=False, index=True)
