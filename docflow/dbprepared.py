@@ -165,6 +165,29 @@ class DriverConnection:
                                        connection_invalidated=lost, dialect=dialect)
 
 
+class SessionStatements:
+    """:class:`DriverConnection`'s :meth:`run` and :meth:`run_all` on the ORM session's own
+    connection, in its transaction: what a function given no driver connection runs on (SQLite,
+    a request whose engine rules need the ORM appeal), so that it states each statement once."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session=None):
+        self.session = session if session is not None else db.session
+
+    def run(self, statement, params: dict) -> tuple | None:
+        result = self.session.connection().execute(statement, params)
+        return result.first() if result.returns_rows else None
+
+    def run_all(self, statement, params: dict) -> list[tuple]:
+        return self.session.connection().execute(statement, params).all()
+
+
+def statements_on(conn=None, session=None):
+    """``conn`` (a :class:`DriverConnection`) if given, else the session's connection as one."""
+    return conn if conn is not None else SessionStatements(session)
+
+
 #: For the select list of a driver statement that takes a hot row lock, such as the intake's
 #: registration number (one counter row per venue and year): the statement's own transaction
 #: then commits without waiting for its WAL to reach the disk, so the lock is released at once,

@@ -12,6 +12,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 
+from ..dbprepared import statements_on
 from ..extensions import db
 from .core import Calendar, default_calendar
 
@@ -101,8 +102,7 @@ _OVERRIDES = (select(CalendarOverride.day, CalendarOverride.working, CalendarOve
 
 
 def _read_overrides(conn=None) -> Calendar:
-    rows = conn.run_all(_OVERRIDES, {}) if conn is not None else db.session.execute(
-        _OVERRIDES).all()
+    rows = statements_on(conn).run_all(_OVERRIDES, {})
     key = tuple(tuple(row) for row in rows)
     cached = _cache.get("current")
     if cached is not None and cached[0] == key:

@@ -29,7 +29,7 @@ from sqlalchemy import cast, event, func, select, update
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..dbprepared import PREPARED
+from ..dbprepared import PREPARED, statements_on
 from ..extensions import db, dialect_name
 from .errors import PermissionDenied, StaleEdit
 from .i18n import _
@@ -323,8 +323,7 @@ def insert_item(model: type[Item], *, title: str, owner=None, places=(),
         for n, (_t, row, _key) in enumerate(rows):
             bound.update({f"x{n}_{k}": v for k, v in row.items()})
         bound.update(params or {})
-        item_id, path, *returned = conn.run(stmt, bound) if conn is not None else \
-            session.connection().execute(stmt, bound).one()
+        item_id, path, *returned = statements_on(conn, session).run(stmt, bound)
         return item_id, {**base, "id": item_id, "path": path, "returned": returned}
     else:
         table = Item.__table__

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..calendar import CalendarError
 from ..calendar.store import current_calendar, overrides_stamp
-from ..dbprepared import COMMIT_WITHOUT_WAITING, PREPARED, driver_connection
+from ..dbprepared import COMMIT_WITHOUT_WAITING, PREPARED, driver_connection, statements_on
 from ..engine.content import create_item, set_places, utcnow
 from ..engine.events import emit
 from ..engine.workflow import transition
@@ -306,8 +306,7 @@ def lean_references(data: dict, role: str | None = None, token: tuple[str, int] 
     if token is not None:
         params["token_hash"] = token[0]
     stmt = _lean_references_stmt(has_official, check_existing, role, token is not None)
-    row = conn.run(stmt, params) if conn is not None else \
-        db.session.connection().execute(stmt, params).one()
+    row = statements_on(conn).run(stmt, params)
     (v_id, v_code, v_kind, v_body, v_tz, v_opens, v_closes, b_id, b_code, o_id, o_code, o_body,
      existing, calendar_stamp, *more) = row
     if token is not None and more.pop() != token[1]:
@@ -398,11 +397,7 @@ def register_lean(data: dict, actor, authorize: Callable[[Venue], None] | None =
     counts = state in load.open_states_for(body.code)
     if on_pg:
         if least_loaded and unloaded:
-            ensure = load.ensure_rows_stmt(rule["role"])
-            if conn is not None:
-                conn.run(ensure, {"body_id": body.id})
-            else:
-                db.session.execute(ensure, {"body_id": body.id})
+            statements_on(conn).run(load.ensure_rows_stmt(rule["role"]), {"body_id": body.id})
         responsible, seq, number = None, 0, f"{venue.code}-{year}-{NUMBER_PLACEHOLDER}"
     else:
         chosen = choose_responsible_row(body)
