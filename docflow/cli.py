@@ -11,13 +11,12 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 @demo_cli.command("load")
 def demo_load():
     """Load the demo bodies, venues, officials and one user per role (idempotent)."""
-    from datetime import date
-
     from .demo import load_demo
+    from .i18n import local_today
     from .schedules.demo import load_demo_schedules
 
     created = load_demo()
-    load_demo_schedules(date.today())  # published schedules for this month and the next (R8)
+    load_demo_schedules(local_today())  # published schedules for this month and the next (R8)
     click.echo("Demo users (login / password / role):")
     for login, password, role in created:
         click.echo(f"  {login:<22} {password:<16} {role}")

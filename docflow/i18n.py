@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import (
     Domain,
@@ -26,6 +26,7 @@ from markupsafe import Markup
 from .extensions import babel, db
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+DEFAULT_TIMEZONE = "Asia/Almaty"  # VENUE_TIMEZONE's default (config.py), outside an app context
 
 
 def N_(msgid: str) -> str:
@@ -151,18 +152,41 @@ def select_timezone() -> str:
     return current_app.config["VENUE_TIMEZONE"]
 
 
+def utc_now() -> datetime:
+    """The current moment (aware, UTC): the one clock the venue's date is read from, so a test
+    can pin it (monkeypatch ``docflow.i18n.utc_now``)."""
+    return datetime.now(UTC)
+
+
+def venue_zone_name(tz: str | None = None) -> str:
+    """``tz``, else the app's ``VENUE_TIMEZONE``, else (no app context: a unit test, a script)
+    Asia/Almaty."""
+    if tz:
+        return tz
+    if has_app_context():
+        return current_app.config["VENUE_TIMEZONE"]
+    return DEFAULT_TIMEZONE
+
+
 def local_datetime(value: datetime, tz: str | None = None) -> datetime:
-    """A stored UTC datetime in the venue's zone (Asia/Almaty is UTC+5 since 2024-03-01)."""
-    zone = ZoneInfo(tz or current_app.config["VENUE_TIMEZONE"])
+    """A stored UTC datetime (naive means UTC) in the venue's zone ``tz`` (default
+    VENUE_TIMEZONE; Asia/Almaty is UTC+5 since 2024-03-01)."""
+    zone = ZoneInfo(venue_zone_name(tz))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(zone)
 
 
+def local_now(tz: str | None = None) -> datetime:
+    """Now in the venue's zone ``tz`` (VENUE_TIMEZONE by default), aware."""
+    return local_datetime(utc_now(), tz)
+
+
 def local_today(tz: str | None = None) -> date:
-    """Today's date in the venue's zone (VENUE_TIMEZONE by default): from 19:00 UTC it is
-    already tomorrow in Kazakhstan."""
-    return local_datetime(datetime.now(UTC), tz).date()
+    """Today's date in the venue's zone ``tz`` (VENUE_TIMEZONE by default): the business day
+    for deadlines, "overdue", reception days and report dates. The server runs in UTC, and from
+    19:00 UTC it is already tomorrow in Kazakhstan, so never ``date.today()``."""
+    return local_now(tz).date()
 
 
 def init_app(app) -> None:

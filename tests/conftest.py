@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,36 @@ def make_user(app):
         db.session.commit()
         return user
     return make
+
+
+@pytest.fixture
+def pin_clock(monkeypatch):
+    """A factory: ``pin_clock(moment)`` sets the clock to ``moment`` (aware), running on from
+    there, as a server in UTC would see it: ``docflow.i18n.utc_now`` (what ``local_today``, the
+    venues' date, reads) and ``time.time`` in a process on UTC (what ``date.today()``, the
+    server's date, reads), so code still on the server's date shows it. ``datetime.now`` (stored
+    timestamps) keeps the real clock."""
+    import time
+
+    from docflow import i18n
+
+    real_time, zone = time.time, os.environ.get("TZ")
+
+    def pin(moment: datetime) -> datetime:
+        assert moment.tzinfo is not None, "pin an aware moment"
+        offset = moment.timestamp() - real_time()
+        monkeypatch.setattr(time, "time", lambda: real_time() + offset)
+        monkeypatch.setattr(i18n, "utc_now",
+                            lambda: datetime.fromtimestamp(real_time() + offset, UTC))
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+        return moment
+    yield pin
+    if zone is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = zone
+    time.tzset()
 
 
 @pytest.fixture

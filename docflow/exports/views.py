@@ -7,8 +7,6 @@ permission filter (R11: a restricted appeal an uncleared user cannot see is not 
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from ..engine import catalog
 from ..engine.catalog import CatalogError
 from ..engine.core import current_engine
 from ..extensions import db
+from ..i18n import local_today
 from ..reference.models import Body, Venue
 from . import export_response
 
@@ -56,7 +55,7 @@ def appeal_columns() -> list:
 
 
 def _name(kind: str) -> str:
-    return f"{kind}-{date.today().isoformat()}"
+    return f"{kind}-{local_today().isoformat()}"
 
 
 @login_required

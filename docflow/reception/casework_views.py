@@ -7,8 +7,6 @@ operations, commit once; refused input is flashed with the field it concerns, ne
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -32,6 +30,7 @@ from ..engine.filecheck import FileRejected
 from ..engine.files import files_of
 from ..engine.security import can, roles_on, visible_filter
 from ..extensions import db
+from ..i18n import local_today
 from ..reference.models import Body
 from . import briefs, delegation, materials, receptions, replies
 from .models import Appeal
@@ -265,7 +264,7 @@ def material_worklist():
     rows = db.session.execute(stmt.order_by(
         materials.MaterialRequest.state.in_(materials.DONE_STATES),
         materials.MaterialRequest.due_on)).scalars().all()
-    return render_template("reception/casework/materials.html", rows=rows, today=date.today())
+    return render_template("reception/casework/materials.html", rows=rows, today=local_today())
 
 
 @login_required
@@ -284,7 +283,7 @@ def material_page(request_id):
     return render_template("reception/casework/material.html", req=req, form=form,
                            addressee=addressee and req.state in materials.OPEN_STATES,
                            requester=is_responsible(req.appeal), files=files_of(req),
-                           reason=ReasonForm(), today=date.today())
+                           reason=ReasonForm(), today=local_today())
 
 
 @login_required

@@ -3,8 +3,6 @@
 Each is ``fn(item, actor, data) -> bool`` and its title says, for a refusal, what is missing.
 Registered on import; reception.init_app imports this module before loading the workflows.
 """
-from datetime import date
-
 from ..engine import engine
 from ..engine.files import EngineFile
 
@@ -55,9 +53,9 @@ def acting_for_head(item, actor, data) -> bool:
 @engine.condition("slot_chosen",
                   "a reception of the published schedule with room is chosen (R28)")
 def slot_chosen(item, actor, data) -> bool:
-    from .receptions import has_room, published_entry
+    from .receptions import has_room, published_entry, venue_today
     entry = published_entry(item, (data or {}).get("entry_id"))
-    return entry is not None and entry.date >= date.today() and has_room(entry, item)
+    return entry is not None and entry.date >= venue_today(item) and has_room(entry, item)
 
 
 @engine.condition("reply_generated",

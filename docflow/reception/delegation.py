@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from ..engine.audit import record
 from ..engine.content import utcnow
 from ..extensions import db
+from ..i18n import local_today
 
 
 class DelegationError(ValueError):
@@ -58,7 +59,7 @@ def delegate(head, deputy, body, starts_on: date, ends_on: date, reason: str) ->
 
 
 def active_delegation(deputy, body_id: int, day: date | None = None) -> Delegation | None:
-    day = day or date.today()
+    day = day or local_today()
     if deputy is None or getattr(deputy, "id", None) is None:
         return None
     return db.session.execute(db.select(Delegation).where(

@@ -4,16 +4,17 @@ its template version and data hash. Words printed in the documents are kk/ru her
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app, has_request_context, request
 
+from .. import i18n
 from ..documents.hashing import data_hash
 from ..documents.render import RenderedDocument, render_pdf
 from ..engine.files import FileVersion, add_file_version
 from ..engine.workflow import history
 from ..extensions import db
+from ..i18n import local_datetime, local_today
 from ..reference.models import Official
 from .models import Appeal
 
@@ -57,13 +58,14 @@ def registration(appeal: Appeal) -> dict:
 
 
 def local_now(appeal: Appeal) -> datetime:
-    return datetime.now(UTC).astimezone(ZoneInfo(appeal.venue.timezone)).replace(microsecond=0)
+    """Now at the appeal's venue (its time zone), to the second."""
+    return i18n.local_now(appeal.venue.timezone).replace(microsecond=0)
 
 
 def slot(appeal: Appeal, entry, at: datetime, language: str) -> dict:
     """A reception slot as the documents print it (R29: date, time, place, official)."""
     official = db.session.get(Official, entry.official_id) if entry.official_id else None
-    local = at.astimezone(ZoneInfo(appeal.venue.timezone))
+    local = local_datetime(at, appeal.venue.timezone)
     venue = appeal.venue
     return {"date": local.date(), "time": local.strftime("%H:%M"),
             "place": f"{venue.name(language)}, {venue.address(language)}",
@@ -109,4 +111,5 @@ def verification_code(context: dict) -> str:
 
 
 def today_in_venue(appeal: Appeal) -> date:
-    return local_now(appeal).date()
+    """Today at the appeal's venue: a letter's date, the day a reply is sent."""
+    return local_today(appeal.venue.timezone)

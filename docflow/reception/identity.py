@@ -23,6 +23,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from ..i18n import local_today
+
 WEIGHTS_1 = tuple(range(1, 12))
 WEIGHTS_2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 CENTURIES = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
@@ -74,7 +76,7 @@ def iin_birth_date(iin: str) -> date:
     except ValueError:
         raise IdentityError(_("The first 6 digits of an IIN must be a real date of birth "
                               "(YYMMDD).")) from None
-    if born > date.today():
+    if born > local_today():
         raise IdentityError(_("The date of birth in the IIN (%(date)s) is in the future.",
                               date=born.isoformat()))
     return born

@@ -28,7 +28,7 @@ from ..engine.rules import Notification
 from ..engine.security import roles_on
 from ..engine.workflow import transition
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, local_today
 from ..jobs import enqueue
 from ..reference.models import Body, Division, Venue
 from .models import Appeal
@@ -81,7 +81,7 @@ class MaterialRequest(Item):
         return target.name(locale) if target else ""
 
     def overdue(self, today: date | None = None) -> bool:
-        return self.state in OPEN_STATES and self.due_on < (today or date.today())
+        return self.state in OPEN_STATES and self.due_on < (today or local_today())
 
     def status(self, today: date | None = None) -> str:
         return "overdue" if self.overdue(today) else self.state
@@ -127,7 +127,7 @@ def request_materials(appeal: Appeal, actor, *, addressee_kind: str, addressee_c
                       today: date | None = None) -> MaterialRequest:
     """Ask for materials (R26, R31); the first request moves the appeal from review to
     collecting. Flushes, never commits."""
-    today = today or date.today()
+    today = today or local_today()
     if not (question or "").strip():
         raise CaseworkError("question", _("Say which materials are needed."))
     if not isinstance(working_days, int) or not 1 <= working_days <= 30:
@@ -164,14 +164,14 @@ def answer_request(req: MaterialRequest, actor, text: str, files=(), today=None)
         add_file_version(req, f"answer-{filename}", data, actor, filename=filename)
     transition(req, "answer", actor, None, text=text)
     req.answer = text.strip()
-    req.answered_on = today or date.today()
+    req.answered_on = today or local_today()
     req.answered_by_id = actor.id
     db.session.flush()
 
 
 def ask_again(req: MaterialRequest, actor, comment: str, working_days: int,
               today: date | None = None) -> None:
-    today = today or date.today()
+    today = today or local_today()
     transition(req, "ask_again", actor, comment)
     req.asked_on, req.working_days = today, working_days
     req.due_on = current_calendar().shift(today, working_days)
@@ -250,7 +250,7 @@ ESCALATION = N_("Materials for appeal %(number)s were due on %(due)s and have no
 def sweep_material_requests(today: date | None = None) -> dict[str, int]:
     """Daily: remind the addressee before the due date; escalate overdue requests to the
     requester and the addressee's head (R31). Flushes, never commits; idempotent."""
-    today = today or date.today()
+    today = today or local_today()
     calendar = current_calendar()
     counts = {"reminded": 0, "escalated": 0}
     open_requests = db.session.execute(db.select(MaterialRequest).where(

@@ -4,6 +4,7 @@ from datetime import date
 from threading import Lock
 
 from ..calendar.store import current_calendar
+from ..i18n import local_today
 from .models import Appeal
 
 # The appeal workflow's final states (no transition leaves them): nothing is owed any more, so no
@@ -14,7 +15,7 @@ REPLY_WORKING_DAYS = 15  # R29
 
 def overdue_clause(today: date | None = None):
     """R29: no reply sent and the reply due date has passed, in a state still open."""
-    today = today or date.today()
+    today = today or local_today()
     return (Appeal.replied_on.is_(None)) & (Appeal.reply_due < today) & \
         Appeal.state.notin_(TERMINAL_STATES)
 
@@ -33,7 +34,7 @@ def deadlines(appeal: Appeal) -> list[dict]:
              "start": explained.start.isoformat(), "working_days": explained.working_days,
              "skipped": [{"date": d.isoformat(), "reason": r} for d, r in explained.skipped],
              "overdue": appeal.replied_on is None and appeal.state not in TERMINAL_STATES
-             and appeal.reply_due < date.today(),
+             and appeal.reply_due < local_today(),
              "late": appeal.replied_on is not None and appeal.replied_on > appeal.reply_due}]
 
 

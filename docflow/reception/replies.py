@@ -117,7 +117,7 @@ def send_reply(appeal: Appeal, actor, via: str, today: date | None = None):
     version = current_reply(appeal)
     entry = transition(appeal, name, actor, None, via=via,
                        version=version.number if version else None)
-    appeal.replied_on = today or date.today()
+    appeal.replied_on = today or documents.today_in_venue(appeal)
     if via == "email":
         enqueue("docflow.reception.replies.email_reply", appeal.id, version.id,
                 key=f"reply:{appeal.id}:{version.id}", title=f"reply {appeal.registration_number}")

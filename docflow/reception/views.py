@@ -20,7 +20,7 @@ from ..engine.files import add_file_version
 from ..engine.security import can, visible_filter
 from ..engine.workflow import allowed_transitions, transition
 from ..extensions import db
-from ..i18n import format_day
+from ..i18n import format_day, local_today
 from ..reference.models import Body, Official, Venue
 from ..sorting import list_args, order_by, parse_sort
 from .assignment import AssignmentError, reassign
@@ -118,7 +118,7 @@ def load_appeal(appeal_id: int) -> Appeal:
 
 def due_in(d: date, today: date | None = None) -> int:
     """Working days from today to ``d`` (negative when overdue) — "due in N working days"."""
-    return current_calendar().working_days_between(today or date.today(), d)
+    return current_calendar().working_days_between(today or local_today(), d)
 
 
 @bp.route("/appeals/<int:appeal_id>")
@@ -263,7 +263,7 @@ def worklist_listing(user, args):
     :class:`~docflow.sorting.Sort`, ``ordered`` the rows shown (``base``, the chosen counter's
     filter, the order), without paging.
     """
-    mine, filters = worklist_query(user, args.get("scope", "mine"), date.today(),
+    mine, filters = worklist_query(user, args.get("scope", "mine"), local_today(),
                                    SOON_WORKING_DAYS)
     view = args.get("show", "all")
     ordered = mine.where(filters[view]) if view in filters else mine
@@ -283,14 +283,15 @@ def worklist():
     view = request.args.get("show", "all")
     sort = parse_sort(request.args, SORTS, "due")
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    today = local_today()  # the venues' date: the counters and "due in N" count from it
     statement, keys, names = worklist_statement(
-        current_user, request.args.get("scope", "mine"), view, sort, SORTS, date.today(),
+        current_user, request.args.get("scope", "mine"), view, sort, SORTS, today,
         SOON_WORKING_DAYS, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     result = run_worklist(statement)
     width = len(names)
     counters = dict(zip(names, [int(c or 0) for c in result[0][:width]], strict=True))
     rows = worklist_rows([dict(zip(keys, r[width:], strict=True)) for r in result
-                          if r[width] is not None])
+                          if r[width] is not None], today)
     return render_template("reception/worklist.html", rows=rows, counters=counters, show=view,
                            sort=sort, page=page, page_size=PAGE_SIZE,
                            args=list_args(request.args, drop=("page", "sort", "dir")))
@@ -321,7 +322,7 @@ def worklist_rows(rows: list[dict], today: date | None = None) -> list[WorklistR
     What many rows share (a state, a date, a number of days) is worked out once per page."""
     from ..engine.core import current_engine
 
-    today = today or date.today()
+    today = today or local_today()
     states = current_engine().workflow_for("appeal").states
     titles: dict[str, str] = {}
     days: dict[date, int] = {}

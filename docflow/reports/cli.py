@@ -1,6 +1,4 @@
 """``flask reports build`` and ``flask reports sweep-late``: the scheduler's two calls by hand."""
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
@@ -26,8 +24,9 @@ def build_command(year, quarter):
 @reports_cli.command("sweep-late")
 def sweep_command():
     """Warn the venues whose quarterly report is late (idempotent)."""
+    from ..i18n import local_today
     from .quarterly import sweep_late
 
-    n = sweep_late(date.today())
+    n = sweep_late(local_today())
     db.session.commit()
     click.echo(f"{n} warning(s) sent.")

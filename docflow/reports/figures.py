@@ -48,6 +48,7 @@ from ..calendar.store import current_calendar
 from ..engine.content import Item
 from ..engine.history import HistoryEntry
 from ..extensions import db
+from ..i18n import local_today
 from ..reception.briefs import BRIEF_WORKING_DAYS, BriefProposal
 from ..reception.intake import CHANNELS
 from ..reception.materials import OPEN_STATES as MATERIAL_OPEN
@@ -70,7 +71,7 @@ class Scope:
     end: date
     venue_ids: tuple[int, ...] | None = None
     body_ids: tuple[int, ...] | None = None
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=local_today)
 
     def where(self, table=A):
         clauses = []

@@ -35,7 +35,7 @@ from ..engine.rules import Notification
 from ..engine.security import Principal
 from ..engine.workflow import transition
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, local_today
 from ..jobs import enqueue
 from ..reception.models import Appeal
 from ..reference.models import Venue
@@ -141,7 +141,7 @@ def scheduled_build(year: int | None = None, quarter: int | None = None,
     """After a quarter ends: one build job per venue and body (keys per quarter, venue, body,
     so calling again adds nothing). Default: the last quarter that ended before ``today``."""
     if year is None or quarter is None:
-        year, quarter = last_ended_quarter(today or date.today())
+        year, quarter = last_ended_quarter(today or local_today())
     jobs = []
     for venue_id, body_id in expected_pairs(year, quarter):
         report = report_for(venue_id, body_id, year, quarter)
@@ -305,7 +305,7 @@ def build(report: QuarterlyReport, actor=None, today: date | None = None) -> boo
     Idempotent: when the figures are those of the stored version, nothing is rendered, stored
     or submitted again (a retried job changes nothing); returns whether a version was added.
     """
-    today = today or date.today()
+    today = today or local_today()
     figs = _figures(report, report.year, report.quarter, today)
     prev = _figures(report, *previous_quarter(report.year, report.quarter), today)
     by_language = {}
@@ -385,7 +385,7 @@ def _in_scope(venue_id, body_id, venue_ids, body_ids) -> bool:
 def late_reports(today: date | None = None, venue_ids=None, body_ids=None) -> list[dict]:
     """Reports past their due date and not submitted: every venue and body expected for the last
     ended quarter, and any older report row still unsubmitted. Three queries."""
-    today = today or date.today()
+    today = today or local_today()
     year, quarter = last_ended_quarter(today)
     rows = {(r.venue_id, r.body_id, r.year, r.quarter): r for r in db.session.execute(
         select(QuarterlyReport).where(

@@ -19,6 +19,7 @@ from ..engine.errors import EngineError
 from ..engine.files import EngineFile, FileVersion, read_version
 from ..engine.security import can, visible_filter
 from ..extensions import db
+from ..i18n import local_today
 from ..reference.models import Body, Venue
 from ..sorting import order_by, parse_sort
 from . import figures, quarterly
@@ -137,7 +138,7 @@ def _choices(allowed: Allowed):
 def dashboard():
     if not current_user.has_role(*STAT_ROLES):
         abort(403)
-    today = date.today()
+    today = local_today()
     allowed = allowed_for(current_user)
     venues, bodies = _choices(allowed)
     form = {"venue": request.args.get("venue", ""), "body": request.args.get("body", ""),
@@ -211,7 +212,7 @@ def reports():
                               .where(visible))
     allowed = allowed_for(current_user, BUILD_ROLES)
     venues, bodies = _choices(allowed) if current_user.has_role(*BUILD_ROLES) else ([], [])
-    today = date.today()
+    today = local_today()
     late = quarterly.late_reports(today, *_scope_ids(allowed_for(current_user)))
     return render_template("reports/reports.html", rows=rows, venues=venues, bodies=bodies,
                            sort=sort, args={}, total=total,
@@ -245,7 +246,7 @@ def build():
     try:
         year, quarter = int(request.form.get("year", "")), int(request.form.get("quarter", ""))
         start, end = quarterly.quarter_bounds(year, quarter)
-        if end >= date.today():
+        if end >= local_today():
             errors["quarter"] = _("A quarter is reported on once it has ended.")
         elif year not in current_calendar().known_years:
             errors["year"] = _("The calendar has no data for %(year)s.", year=year)
@@ -271,7 +272,7 @@ def report(report_id: int):
     files = db.session.execute(db.select(EngineFile).where(EngineFile.item_id == report.id)
                                .order_by(EngineFile.name)).scalars().all()
     due = quarterly.due_date(report.year, report.quarter)
-    late = report.submitted_at is None and date.today() > due
+    late = report.submitted_at is None and local_today() > due
     return render_template("reports/report.html", report=report, files=files,
                            history=quarterly.submissions(report), due=due, late=late,
                            job=quarterly.latest_request(report, current_user),

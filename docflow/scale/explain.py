@@ -2,13 +2,12 @@
 (bench/scale.py). Each is built by the same functions the pages call."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
 from ..engine import catalog
 from ..engine.security import visible_filter
 from ..extensions import db
+from ..i18n import local_today
 from ..reception.models import Appeal
 from ..reception.queries import overdue_clause, worklist_page, worklist_query
 from ..reception.search import FACETS
@@ -18,7 +17,7 @@ from ..sorting import Sort
 def statements(user) -> list[tuple[str, object]]:
     from ..reception.views import PAGE_SIZE, SORTS
 
-    today = date.today()
+    today = local_today()
     mine, filters = worklist_query(user, "mine", today, 3)
     everyone, all_filters = worklist_query(user, "all", today, 3)
     due = Sort("due")

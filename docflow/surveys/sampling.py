@@ -29,12 +29,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from ..engine.history import HistoryEntry
 from ..extensions import db
+from ..i18n import local_datetime
 from ..reception.models import Appeal
 from ..reference.models import Venue
 
@@ -115,17 +115,13 @@ def candidates(start: date, end: date, venue_ids: Iterable[int] | None = None) -
         stmt = stmt.where(Appeal.venue_id.in_(venue_ids))
     out: dict[int, Candidate] = {}
     for at, state, appeal_id, venue_id, body_id, iin, bin_, phone, tz in db.session.execute(stmt):
-        served_on = _local_date(at, tz)
+        served_on = local_datetime(at, tz).date()
         key = applicant_key(iin, bin_, phone)
         if appeal_id in out or key is None or not start <= served_on <= end:
             continue
         out[appeal_id] = Candidate(appeal_id, venue_id, body_id, GROUP_OF_STATE[state],
                                    served_on, key)
     return list(out.values())
-
-
-def _local_date(at: datetime, tz: str | None) -> date:
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz or "Asia/Almaty")).date()
 
 
 def eligible(population: Iterable[Candidate], excluded_keys: Iterable[str] = ()) -> list[Candidate]:

@@ -5,6 +5,7 @@ import pytest
 
 from docflow.auth.operations import create_token, create_user
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception.identity import check_digit
 from docflow.reception.models import Appeal
 
@@ -214,7 +215,7 @@ def test_list_filters_and_overdue(api, integ):
     resp = bearer("demo-responsible")
     overdue = api.get("/api/v1/appeals?overdue=true", headers=resp).get_json()
     assert [a["external_id"] for a in overdue["items"]] == ["OLD"]
-    assert date.fromisoformat(overdue["items"][0]["reply_due"]) < date.today()
+    assert date.fromisoformat(overdue["items"][0]["reply_due"]) < local_today()
     page = api.get("/api/v1/appeals?per_page=1&page=2", headers=resp).get_json()
     assert page["total"] == 2 and [a["external_id"] for a in page["items"]] == ["OLD"]
     assert api.get("/api/v1/appeals?venue=RR-MLSPP", headers=resp).get_json()["total"] == 0

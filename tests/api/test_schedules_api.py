@@ -1,23 +1,23 @@
 """GET /api/v1/schedules?venue=CODE&month=YYYY-MM (DESIGN §5, contract; R8)."""
-from datetime import date
 
 import pytest
 
 from docflow.auth.operations import create_token
 from docflow.extensions import db
+from docflow.i18n import local_today
 
 
 @pytest.fixture
 def token(app, demo):
     from docflow.schedules.demo import load_demo_schedules
-    load_demo_schedules(date.today())
+    load_demo_schedules(local_today())
     value = create_token("demo-integration")
     db.session.commit()
     return {"Authorization": f"Bearer {value}"}
 
 
 def test_published_schedule_in_both_languages(client, token):
-    month = date.today().strftime("%Y-%m")
+    month = local_today().strftime("%Y-%m")
     response = client.get(f"/api/v1/schedules?venue=CRC-AST&month={month}", headers=token)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()

@@ -67,6 +67,14 @@ class Schedule:
         return out
 
 
+@pytest.fixture(autouse=True)
+def thursday(pin_clock):
+    """The venues' today is Thursday 26 November 2026, the day these cases are written for
+    (appeals received on the 25th, receptions in December): a due date in working days counts
+    from it, on whatever day the tests run."""
+    return pin_clock(datetime(2026, 11, 26, 12, 0, tzinfo=ALMATY))
+
+
 @pytest.fixture
 def schedule(monkeypatch):
     fake = Schedule()

@@ -5,6 +5,7 @@ from datetime import date
 
 from docflow.engine.workflow import transition
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception import briefs, replies
 from tests.api.test_appeals_api import bearer
 
@@ -47,7 +48,7 @@ def test_approve_reply_and_documents_through_the_api(app, case, users, schedule)
     sent = client.post(f"{url}/transitions", headers=resp,
                        json={"name": "send_reply", "via": "post"})
     assert sent.status_code == 200 and sent.get_json()["status"] == "notified"
-    assert sent.get_json()["replied_on"] == date.today().isoformat()
+    assert sent.get_json()["replied_on"] == local_today().isoformat()
     assert sent.get_json()["reply_late"] is False
 
     listed = client.get("/api/v1/appeals?late=false", headers=resp).get_json()["items"]

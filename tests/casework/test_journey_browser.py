@@ -3,7 +3,6 @@ in turn, on the real published schedule (docflow.schedules' demo), with the brie
 the reply (the applicant's ru) read back from the case file (R4, R17, R25-R31)."""
 import io
 import re
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -11,6 +10,7 @@ from pypdf import PdfReader
 from docflow.demo import DEMO_PASSWORD
 from docflow.engine.files import files_of, read_version
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception.models import Appeal
 from tests.api.test_appeals_api import IIN
 
@@ -42,7 +42,7 @@ def pdf_text(version) -> str:
 
 def test_call_center_to_held_reception_in_the_browser(app, demo, live, page):
     from docflow.schedules.demo import load_demo_schedules
-    load_demo_schedules(date.today())
+    load_demo_schedules(local_today())
 
     sign_in(page, live, "demo-call-center")
     page.goto(f"{live.url}/intake/call")

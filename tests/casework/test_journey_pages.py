@@ -7,6 +7,7 @@ import pytest
 
 from docflow.engine.files import files_of
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception.materials import requests_of
 from docflow.reception.models import Appeal
 from tests.conftest import csrf_token
@@ -94,7 +95,7 @@ def test_case_work_through_the_pages(app, case, schedule, signed_in):
         "held-task": "Call back", "held-task_due": "2026-12-15"}).status_code == 303
     db.session.expire_all()
     appeal = db.session.get(Appeal, appeal.id)
-    assert appeal.state == "held" and appeal.replied_on == date.today()
+    assert appeal.state == "held" and appeal.replied_on == local_today()
     names = {f.name for f in files_of(appeal)}
     assert {"brief", "reply", "additional-appeal-draft.txt"} <= names
     html = resp.get(page).get_data(True)

@@ -10,6 +10,7 @@ from docflow.engine.errors import ConditionRefused
 from docflow.engine.files import files_of, read_version
 from docflow.engine.workflow import history, replay, transition
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.jobs.models import OutboxJob
 from docflow.reception import briefs, materials, receptions, replies
 
@@ -59,7 +60,7 @@ def test_intake_to_held_reception(app, schedule, case, users, mz_other_body, lan
     reply = replies.generate_reply(appeal, resp)
     replies.send_reply(appeal, resp, "email")
     db.session.commit()
-    assert appeal.state == "notified" and appeal.replied_on == date.today()
+    assert appeal.state == "notified" and appeal.replied_on == local_today()
     assert not replies.is_late(appeal)
     letter = squash(text_of(reply))
     assert squash(appeal.registration_number) in letter and "10.12.2026" in letter \

@@ -16,7 +16,7 @@ from docflow.engine.content import Item
 from docflow.engine.security import can
 from docflow.engine.workflow import transition
 from docflow.extensions import db
-from docflow.i18n import format_day
+from docflow.i18n import format_day, local_today
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.models import Appeal
 from docflow.reception.operations import register_appeal
@@ -70,7 +70,7 @@ def _one_statement(user, args: dict, size: int, page: int = 1):
     args = MultiDict(args)
     statement, keys, names = worklist_statement(
         user, args.get("scope", "mine"), args.get("show", "all"), parse_sort(args, SORTS, "due"),
-        SORTS, date.today(), SOON_WORKING_DAYS, size, (page - 1) * size)
+        SORTS, local_today(), SOON_WORKING_DAYS, size, (page - 1) * size)
     result = run_worklist(statement)  # on PostgreSQL: the compiled text, sent as it is
     assert [tuple(r) for r in result] == [tuple(r) for r in db.session.execute(statement).all()]
     width = len(names)

@@ -6,7 +6,6 @@ worklist's own statement (counters and page), a worklist page runs exactly two s
 What that one statement read must be as fresh as the statements it replaced: an override of the
 calendar, a notification or a local grant written elsewhere shows on the very next page."""
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import event, select
@@ -17,6 +16,7 @@ from docflow.calendar.store import current_calendar, set_override
 from docflow.engine.rules import Notification
 from docflow.engine.security import grant
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.models import Appeal
 from docflow.reception.operations import register_appeal
@@ -97,7 +97,7 @@ def test_a_calendar_override_shows_on_the_next_page(signed_in):
     appeal = appeals[0]
     before = _due_text(_get(client, "/worklist?lang=en").get_data(True),
                        appeal.registration_number)
-    today = date.today()
+    today = local_today()  # the page's: the venue's date
     n = current_calendar().working_days_between(today, appeal.reply_due)
     assert before == f"due in {n} working days"
     day = current_calendar().shift(today, 1)  # a working day before the reply is due

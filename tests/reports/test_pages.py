@@ -11,6 +11,7 @@ import pytest
 
 from docflow import create_app
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reports import charts, quarterly
 from docflow.reports.models import QuarterlyReport
 from tests.conftest import _config, csrf_token
@@ -236,8 +237,8 @@ def test_build_on_demand_and_late_flag(people, client, login):
     assert f'data-job-id="{job.id}"' in page and 'data-job-status="pending"' in page
     # the last quarter that ended today has no report from anyone: the dashboard says so
     dash = client.get("/reports/?lang=en").get_data(True)
-    year, q = quarterly.last_ended_quarter(date.today())
-    late_expected = date.today() > quarterly.due_date(year, q)
+    year, q = quarterly.last_ended_quarter(local_today())
+    late_expected = local_today() > quarterly.due_date(year, q)
     assert ('data-testid="late-reports"' in dash) == late_expected
 
 

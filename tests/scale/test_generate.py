@@ -1,6 +1,6 @@
 """Generated appeals at scale (issue 11): what ``generate`` writes is what the application would
 have written, on SQLite and PostgreSQL, and the normal pages, the API and numbering work on it."""
-from datetime import UTC, date
+from datetime import UTC
 
 import pytest
 from sqlalchemy import func, select, text
@@ -11,6 +11,7 @@ from docflow.engine import catalog
 from docflow.engine.history import HistoryEntry
 from docflow.engine.security import can
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.models import Appeal
 from docflow.reception.numbering import RegistrationCounter
@@ -94,7 +95,7 @@ def test_rows_numbers_and_deadlines_are_what_intake_would_write(generated):
     # received in office hours mostly: 09:00-18:30 local is 03:00/04:00-13:30 UTC
     hours = [h.hour for h in db.session.execute(select(Appeal.received_at)).scalars()]
     assert sum(3 <= h <= 13 for h in hours) > 0.75 * N
-    assert max(db.session.execute(select(Appeal.registered_on)).scalars()) <= date.today()
+    assert max(db.session.execute(select(Appeal.registered_on)).scalars()) <= local_today()
     from docflow.engine.core import current_engine
     versions = set(db.session.execute(select(HistoryEntry.workflow_version).distinct()).scalars())
     assert current_engine().workflow_for("appeal").version in versions

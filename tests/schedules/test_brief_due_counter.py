@@ -1,10 +1,10 @@
 """The worklist counts the appeals whose reference brief is due soon (R26: reception date minus 5
 working days), checked against briefs.brief_due computed in Python."""
-from datetime import date
 
 from docflow.calendar.store import current_calendar
 from docflow.engine.workflow import transition
 from docflow.extensions import db
+from docflow.i18n import local_today
 from docflow.reception import briefs
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.operations import register_appeal
@@ -24,7 +24,7 @@ def test_brief_due_soon_counter(world, published, client, login):  # noqa: F811
         transition(appeal, "start_review", resp)
         briefs.propose(appeal, resp, entry_id=entry.id)
         due = briefs.brief_due(appeal)
-        expected += due <= current_calendar().shift(date.today(), 3)
+        expected += due <= current_calendar().shift(local_today(), 3)
     db.session.commit()
     assert expected >= 1  # the December receptions' briefs fall due within days
     login("demo-responsible", "demo-pass-2026")

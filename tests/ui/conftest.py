@@ -6,7 +6,7 @@ material request and a background job, so that every page of the app has somethi
 and signed-in browser pages per role (each role signs in once, over HTTP; its cookies are
 reused)."""
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import httpx
@@ -120,7 +120,7 @@ def build_scenario() -> dict:
     from tests.api.test_appeals_api import body as intake_body
 
     load_demo()
-    load_demo_schedules(date.today())
+    load_demo_schedules(local_today())
     responsible = db.session.execute(db.select(User).where(
         User.login == login_of("responsible"))).scalar_one()
     appeal = register_appeal(IntakeSchema().load(intake_body(
@@ -142,7 +142,7 @@ def build_scenario() -> dict:
     from docflow.schedules.queries import first_of_month, next_month
     admin = db.session.execute(db.select(User).where(User.login == login_of("admin"))).scalar_one()
     venue = db.session.execute(db.select(Venue).where(Venue.code == "CRC-AST")).scalar_one()
-    month = next_month(next_month(first_of_month(date.today())))
+    month = next_month(next_month(first_of_month(local_today())))
     schedule = schedule_ops.create_schedule(venue, month, admin)
     official = db.session.execute(db.select(Official).where(
         Official.code == "MLSPP-MIN")).scalar_one()
@@ -161,7 +161,7 @@ def build_scenario() -> dict:
     return {"appeal": appeal.id, "uid": appeal.uid, "request": req.id,
             "job": job.id,
             "schedule": schedule.id, "entry": entry.id, "venue_code": "CRC-AST",
-            "month": date.today().strftime("%Y-%m"), **first,
+            "month": local_today().strftime("%Y-%m"), **first,
             **build_surveys_and_reports(venue, responsible, admin)}
 
 
@@ -195,7 +195,7 @@ def build_surveys_and_reports(venue, responsible, admin) -> dict:
     assert task is not None, "the survey round sampled no one: the task page has nothing to show"
     mlspp = db.session.execute(db.select(Body).where(Body.code == "MLSPP")).scalar_one()
     report = quarterly.report_for(venue.id, mlspp.id,
-                                  *quarterly.last_ended_quarter(date.today()))
+                                  *quarterly.last_ended_quarter(local_today()))
     quarterly.build(report)  # as the periodic job does (no actor)
     db.session.commit()
     assert report.state == "submitted", report.state
