@@ -134,8 +134,7 @@ def test_receptions_offered_start_at_the_venues_date(appeal, evening, monkeypatc
 
     monkeypatch.setattr(receptions, "schedule_source", Source())
     assert [e.date for e in receptions.entries_for(case)] == [VENUE_DAY]
-    assert receptions.venue_today(case) == VENUE_DAY
-    assert documents.today_in_venue(case) == VENUE_DAY  # a reply letter's date
+    assert documents.today_in_venue(case) == VENUE_DAY  # a reply letter's date too
 
 
 def test_the_statistics_period_ends_on_the_venues_date(demo, evening, client, login):

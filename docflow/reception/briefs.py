@@ -22,7 +22,7 @@ from .receptions import (
                          place,
                          published_entry,
                          slots_of,
-                         venue_today,
+                         today_in_venue,
 )
 
 BRIEF_WORKING_DAYS = 5  # R26: five working days before the reception
@@ -57,7 +57,7 @@ def propose(appeal: Appeal, actor, *, entry_id=None, refusal_reason: str | None 
                                           "refusal with its reason."))
     if entry_id:
         entry = published_entry(appeal, entry_id)
-        if entry is None or entry.date < venue_today(appeal):
+        if entry is None or entry.date < today_in_venue(appeal):
             raise CaseworkError("entry_id", _("Choose a published reception of this body at "
                                               "this venue."))
         if not has_room(entry, appeal):

@@ -53,9 +53,9 @@ def acting_for_head(item, actor, data) -> bool:
 @engine.condition("slot_chosen",
                   "a reception of the published schedule with room is chosen (R28)")
 def slot_chosen(item, actor, data) -> bool:
-    from .receptions import has_room, published_entry, venue_today
+    from .receptions import has_room, published_entry, today_in_venue
     entry = published_entry(item, (data or {}).get("entry_id"))
-    return entry is not None and entry.date >= venue_today(item) and has_room(entry, item)
+    return entry is not None and entry.date >= today_in_venue(item) and has_room(entry, item)
 
 
 @engine.condition("reply_generated",

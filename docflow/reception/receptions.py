@@ -19,6 +19,7 @@ from ..extensions import db
 from ..i18n import local_today
 from ..reference.models import Body
 from .deadlines import note
+from .documents import today_in_venue
 from .models import Appeal
 
 HELPER_ROLES = ("legal_consultant", "psychologist", "social_worker", "volunteer")
@@ -50,12 +51,6 @@ class ScheduleSource:
 schedule_source = ScheduleSource()
 
 
-def venue_today(appeal: Appeal) -> date:
-    """Today at the appeal's venue (its time zone): the day its reception days and follow-up
-    tasks are compared with."""
-    return local_today(appeal.venue.timezone)
-
-
 def slots_of(entry) -> list:
     """The entry's slot start times (aware, venue zone)."""
     return schedule_source.entry_slots(entry)
@@ -64,7 +59,7 @@ def slots_of(entry) -> list:
 def entries_for(appeal: Appeal, date_from: date | None = None) -> list:
     """Published entries at the appeal's venue for its body, from ``date_from`` (default today)."""
     return schedule_source.published_entries(appeal.venue_id, body_id=appeal.body_id,
-                                             date_from=date_from or venue_today(appeal))
+                                             date_from=date_from or today_in_venue(appeal))
 
 
 def published_entry(appeal: Appeal, entry_id) -> object | None:
@@ -141,7 +136,7 @@ def has_room(entry, appeal: Appeal | None = None) -> bool:
 def next_free_entry(appeal: Appeal, after=None):
     """The first published entry after ``after`` (or from today) with room: what a full entry
     offers instead (R28)."""
-    start = after.date if after is not None else venue_today(appeal)
+    start = after.date if after is not None else today_in_venue(appeal)
     for entry in sorted(entries_for(appeal, start), key=lambda e: (e.date, e.start, e.id)):
         if (after is None or entry.id != after.id) and has_room(entry, appeal):
             return entry
@@ -399,7 +394,7 @@ def record_held(appeal: Appeal, actor, *, outcome: str, notes: str = "",
     for text, due in tasks:
         if not text.strip() or due is None:
             raise CaseworkError("tasks", _("Each follow-up task needs a text and a due date."))
-        if due < venue_today(appeal):
+        if due < today_in_venue(appeal):
             raise CaseworkError("tasks", _("A follow-up task cannot be due in the past."))
     transition(appeal, "mark_held", actor, notes or None, outcome=outcome)
     row = ReceptionRecord(appeal_id=appeal.id, attended=True, outcome=outcome, notes=notes,
