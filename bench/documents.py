@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.host import machine_scaling
+
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = "/usr/bin/python3"  # python3-uno belongs to Debian's interpreter, not the venv
 
@@ -121,34 +123,6 @@ def letters_per_second(workers: int, per_worker: int) -> tuple[float, float]:
         proc.join(timeout=30)
     cpu_ms = sum(cpu for _, cpu in done) / (workers * per_worker) * 1000
     return workers * per_worker / max(wall for wall, _ in done), cpu_ms
-
-
-def _spin(barrier, results, n: int) -> None:
-    """Pure-Python CPU work, no I/O and nothing shared: the calibration of process scaling."""
-    barrier.wait()
-    began = time.perf_counter()
-    total = 0
-    for i in range(n):
-        total += i * i % 7
-    results.put(time.perf_counter() - began)
-
-
-def machine_scaling(n: int = 6_000_000) -> float:
-    """How much faster 2 processes do twice the work of 1 on this machine right now. On an idle
-    machine with 2 free cores this is ~2.0; below that, the second worker is sharing a core
-    (other load, or vCPUs that are hyperthreads of one core), whatever docflow does."""
-    ctx = multiprocessing.get_context("spawn")
-    rates = []
-    for workers in (1, 2):
-        barrier, results = ctx.Barrier(workers), ctx.Queue()
-        procs = [ctx.Process(target=_spin, args=(barrier, results, n)) for _ in range(workers)]
-        for proc in procs:
-            proc.start()
-        elapsed = max(results.get(timeout=300) for _ in procs)
-        for proc in procs:
-            proc.join(timeout=30)
-        rates.append(workers / elapsed)
-    return rates[1] / rates[0]
 
 
 # --- the Plone way: docxtpl + LibreOffice ------------------------------------------------------

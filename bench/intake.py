@@ -59,6 +59,7 @@ import subprocess
 import tempfile
 import time
 
+from bench.host import machine_scaling, two_core_probe_ms
 from bench.servers import flask, production_stack
 from tests.api.test_appeals_api import body
 
@@ -223,6 +224,7 @@ def main() -> None:
         "cpu_ms_per_intake_median", "pg_backend_cpu_ms_per_intake", "statements_per_intake"))
     print(f"one intake in process: {cost}")
     load_before = load_average()
+    probe_before, scaling = two_core_probe_ms(), machine_scaling(2_000_000)
     # production's gunicorn settings (deploy/gunicorn.conf.py: preloaded app, frozen for the
     # collector, keep-alive), with BENCH_WORKERS x BENCH_THREADS
     with production_stack(workers=WORKERS, threads=THREADS, conf=True) as (url, env):
@@ -232,6 +234,7 @@ def main() -> None:
         result = run(url, token, "run", SECONDS)
         app_after, pg_after = server_cpu_ms(env)
         numbers = check_numbers(env)
+    probe_after = two_core_probe_ms()
     made = warm["requests"] - warm["errors"] + result["requests"] - result["errors"]
     figures = {
         "appeals_per_s": round((result["requests"] - result["errors"]) / result["seconds"], 1),
@@ -248,6 +251,11 @@ def main() -> None:
         # and of PostgreSQL (backends, WAL writer ...): less sensitive to a busy machine
         "server_app_cpu_ms_per_request": round((app_after - app_before) / result["requests"], 2),
         "server_pg_cpu_ms_per_request": round((pg_after - pg_before) / result["requests"], 2),
+        # the machine's speed just before and after (bench.host): the same code's figures move
+        # with it on a shared host; lower is faster
+        "host_probe_ms_before": probe_before, "host_probe_ms_after": probe_after,
+        # how much faster 2 processes do twice the work of 1 (2.0: two free cores)
+        "machine_scaling_2_processes": round(scaling, 2),
     }
     print(f"{figures['requests']} intakes through gunicorn on PostgreSQL in "
           f"{figures['seconds']}s: {figures['appeals_per_s']} appeals/s, p50 {figures['p50_ms']} ms, "
