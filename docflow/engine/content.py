@@ -53,7 +53,8 @@ class Item(db.Model):
     title = db.Column(db.String(500), nullable=False, default="")
     parent_id = db.Column(db.ForeignKey("engine_item.id", ondelete="CASCADE"), nullable=True,
                           index=True)
-    path = db.Column(db.String(1000), nullable=False, default="", index=True)
+    # no index of its own: ix_engine_item_path_prefix (below) serves equality and prefixes
+    path = db.Column(db.String(1000), nullable=False, default="")
     owner_id = db.Column(db.ForeignKey("user_account.id"), nullable=True, index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     modified_at = db.Column(db.DateTime, nullable=False, default=utcnow)
