@@ -183,6 +183,17 @@ def pin_clock(monkeypatch):
 
 
 @pytest.fixture
+def writing_day(pin_clock):
+    """The venues' today is Thursday 26 November 2026, 12:00 in Almaty: the day the tests with
+    hard-coded dates (appeals received on the 25th, receptions in December) were written for, so
+    that their due dates, "overdue" and "due in N working days" stay what they state on any day
+    the suite runs (found by running it under faketime at 2026-12-31 20:30 UTC)."""
+    from zoneinfo import ZoneInfo
+
+    return pin_clock(datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Asia/Almaty")))
+
+
+@pytest.fixture
 def demo(app):
     from docflow.demo import load_demo
     return load_demo()

@@ -28,6 +28,7 @@ def registrar(client, demo, login):
     return client
 
 
+@pytest.mark.usefixtures("writing_day")
 def test_registrar_registers_a_paper_appeal_with_an_attachment(registrar):
     page = registrar.get("/intake/new?lang=en").get_data(True)
     data = form_data(page)
@@ -81,6 +82,7 @@ def test_each_desk_is_for_its_role(client, demo, login, who, path, status):
     assert client.get(path).status_code == status
 
 
+@pytest.mark.usefixtures("writing_day")
 def test_worklist_counts_and_shows_working_days(client, demo, login):
     from docflow.reception.intake import IntakeSchema
     from docflow.reception.operations import register_appeal

@@ -92,6 +92,7 @@ def _due_text(html: str, number: str) -> str:
     return re.sub(r"\s+", " ", row.split("—")[-1].split("</td>")[0]).strip()
 
 
+@pytest.mark.usefixtures("writing_day")
 def test_a_calendar_override_shows_on_the_next_page(signed_in):
     client, appeals = signed_in
     appeal = appeals[0]

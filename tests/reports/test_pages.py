@@ -206,6 +206,7 @@ def test_acknowledge_flow_and_lists(people, client, login):
     assert again.status_code == 200 and "cannot be fired" in again.get_data(True)
 
 
+@pytest.mark.usefixtures("writing_day")
 def test_build_on_demand_and_late_flag(people, client, login):
     login("head")
     page = client.get("/reports/quarterly/?lang=en")

@@ -1,6 +1,8 @@
 """The worklist counts the appeals whose reference brief is due soon (R26: reception date minus 5
 working days), checked against briefs.brief_due computed in Python."""
 
+import pytest
+
 from docflow.calendar.store import current_calendar
 from docflow.engine.workflow import transition
 from docflow.extensions import db
@@ -12,6 +14,7 @@ from tests.api.test_appeals_api import body
 from tests.schedules.test_publication import published  # noqa: F401 (fixture)
 
 
+@pytest.mark.usefixtures("writing_day")
 def test_brief_due_soon_counter(world, published, client, login):  # noqa: F811
     resp = world.user("responsible")
     expected = 0
