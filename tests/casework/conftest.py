@@ -68,11 +68,11 @@ class Schedule:
 
 
 @pytest.fixture(autouse=True)
-def thursday(pin_clock):
-    """The venues' today is Thursday 26 November 2026, the day these cases are written for
-    (appeals received on the 25th, receptions in December): a due date in working days counts
-    from it, on whatever day the tests run."""
-    return pin_clock(datetime(2026, 11, 26, 12, 0, tzinfo=ALMATY))
+def thursday(writing_day):
+    """These cases are written for Thursday 26 November 2026 (appeals received on the 25th,
+    receptions in December): a due date in working days counts from it, on whatever day the
+    tests run (tests/conftest.py's writing_day)."""
+    return writing_day
 
 
 @pytest.fixture
