@@ -16,6 +16,8 @@ check fonts-noto-core
 check libpango-1.0-0
 check libpangoft2-1.0-0
 check tzdata
+# the Makefile makes .venv with Debian's python3 (see PYTHON there): its venv module
+[ -x /usr/bin/python3 ] && check python3-venv
 if [ "$what" = test ]; then
   check postgresql
   check redis-server
