@@ -46,6 +46,10 @@ timeout = 30
 graceful_timeout = 30
 max_requests = 5000
 max_requests_jitter = 500
+# Each worker proves it is alive by touching a temporary file every turn of its loop (about once a
+# request): on a disk file system each touch dirties an inode for the journal; in memory it does
+# not (gunicorn's documentation recommends /dev/shm).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
 def post_fork(server, worker):

@@ -28,7 +28,7 @@ import tarfile
 import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy import create_engine, inspect, text
 
@@ -214,10 +214,30 @@ def _opened(src: Path):
     with tempfile.TemporaryDirectory() as tmp:
         try:
             with tarfile.open(src) as tar:
-                tar.extractall(tmp, filter="data")  # no absolute paths, no ../, no devices
+                members = _plain_members(tar, src)
+                if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: the stdlib's check too
+                    tar.extractall(tmp, members=members, filter="data")
+                else:
+                    tar.extractall(tmp, members=members)
         except (tarfile.TarError, OSError) as exc:
             raise BackupError(f"{src} is not a readable archive: {exc}") from exc
         yield Path(tmp)
+
+
+def _plain_members(tar: tarfile.TarFile, src: Path) -> list[tarfile.TarInfo]:
+    """The archive's members, refused whole unless each is a plain file or folder with a
+    relative name that stays inside the folder it is unpacked into: no absolute path, no ``..``,
+    no link, device or pipe. A backup holds nothing else, so anything else is a damaged or
+    forged archive. (The stdlib's ``filter="data"`` checks much the same, but Debian 12's
+    Python 3.11.2 predates it.)"""
+    members = tar.getmembers()
+    for member in members:
+        parts = PurePosixPath(member.name).parts
+        if not (member.isfile() or member.isdir()) or member.name.startswith(("/", "\\")) \
+                or (not parts and not member.isdir()) or ".." in parts or "\\" in member.name:
+            raise BackupError(f"{src} is not a docflow backup: it holds {member.name!r}, "
+                              "which is not a plain file or folder inside the archive.")
+    return members
 
 
 def verify_archive(app, folder: Path) -> dict:

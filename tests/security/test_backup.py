@@ -121,6 +121,43 @@ def test_damaged_archive_is_refused_before_anything_changes(app, tmp_path):
         db.engine.dispose()
 
 
+@pytest.mark.parametrize("hostile", ["../{tag}.txt", "/tmp/{tag}.txt", "blobs/../../{tag}.txt",
+                                     "link"])
+def test_forged_archive_members_are_refused_before_anything_is_unpacked(app, tmp_path, hostile):
+    """A tar whose members would land outside the folder it is unpacked into, or that holds
+    a link, is refused whole: nothing of it is written anywhere, on any Python (Debian 12's
+    3.11.2 has no tarfile extraction filter)."""
+    import io
+    import tarfile
+    import tempfile
+
+    populate()
+    folder = tmp_path / "archive"
+    backup(app, folder)
+    tag = f"docflow-planted-{uuid.uuid4().hex}"
+    forged = tmp_path / "forged.tar"
+    with tarfile.open(forged, "w") as tar:
+        for path in sorted(folder.rglob("*")):
+            tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+        info = tarfile.TarInfo(hostile.format(tag=tag))
+        if hostile == "link":
+            info.type, info.linkname = tarfile.SYMTYPE, f"/tmp/{tag}.txt"
+            tar.addfile(info)
+        else:
+            info.size = len(b"planted")
+            tar.addfile(info, io.BytesIO(b"planted"))
+    target = target_app(tmp_path, f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    with target.app_context():
+        with pytest.raises(BackupError, match="not a docflow backup"):
+            restore(target, forged)
+        db.engine.dispose()
+    # the archive is unpacked in a fresh folder under the temporary directory: its parent,
+    # and /tmp for the absolute name, are where a planted file would land
+    assert not list(Path(tempfile.gettempdir()).glob(f"{tag}*"))
+    assert not list(Path("/tmp").glob(f"{tag}*"))
+    assert not (tmp_path / "restored-blobs").exists()
+
+
 def test_unknown_schema_revision_and_other_dialect_are_refused(app, tmp_path):
     populate()
     archive = tmp_path / "archive"
