@@ -232,9 +232,9 @@ def _plain_members(tar: tarfile.TarFile, src: Path) -> list[tarfile.TarInfo]:
     Python 3.11.2 predates it.)"""
     members = tar.getmembers()
     for member in members:
-        parts = PurePosixPath(member.name).parts
-        if not (member.isfile() or member.isdir()) or member.name.startswith(("/", "\\")) \
-                or (not parts and not member.isdir()) or ".." in parts or "\\" in member.name:
+        name = PurePosixPath(member.name)
+        inside = not name.is_absolute() and ".." not in name.parts and "\\" not in member.name
+        if not (inside and (member.isdir() or (member.isfile() and name.parts))):
             raise BackupError(f"{src} is not a docflow backup: it holds {member.name!r}, "
                               "which is not a plain file or folder inside the archive.")
     return members
