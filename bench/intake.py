@@ -206,16 +206,28 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def reaped_cpu_ms(pid: int) -> float:
+    """cutime + cstime of ``pid``, in ms: the CPU of its children that have exited and been
+    waited for (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def server_cpu_ms(env: dict) -> tuple[float, float]:
     """utime + stime so far, in ms, of the gunicorn workers and of the PostgreSQL backends (and
     the postmaster's other children: WAL writer, checkpointer): the CPU the server side spent,
-    whatever else runs on the machine."""
+    whatever else runs on the machine. The children that have already exited count too: a
+    worker retired after ``max_requests`` (deploy/gunicorn.conf.py) takes its PostgreSQL
+    backends with it, and its CPU moves into the master's (and the postmaster's) reaped total —
+    counting only the live ones made the figure negative when a worker was replaced mid-run."""
     from bench.intake_profile import backend_cpu_ms
 
     with open(os.path.join(env["BENCH_POSTGRES_DATA"], "postmaster.pid")) as f:
         postmaster = int(f.readline())
-    workers = _children(int(env["BENCH_GUNICORN_PID"]))
-    return backend_cpu_ms(set(workers)), backend_cpu_ms(set(_children(postmaster)))
+    master = int(env["BENCH_GUNICORN_PID"])
+    return (backend_cpu_ms(set(_children(master))) + reaped_cpu_ms(master),
+            backend_cpu_ms(set(_children(postmaster))) + reaped_cpu_ms(postmaster))
 
 
 def load_average() -> str:
