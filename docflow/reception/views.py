@@ -20,7 +20,7 @@ from ..engine.files import add_file_version
 from ..engine.security import can, visible_filter
 from ..engine.workflow import allowed_transitions, transition
 from ..extensions import db
-from ..i18n import format_day, local_today
+from ..i18n import format_day, local_today, venue_zone_name
 from ..reference.models import Body, Official, Venue
 from ..sorting import list_args, order_by, parse_sort
 from .assignment import AssignmentError, reassign
@@ -57,7 +57,7 @@ def _intake(desk: str):
         abort(403)
     form = IntakeForm(channels)
     venue = current_user.venue
-    tz = venue.timezone if venue else "Asia/Almaty"
+    tz = venue_zone_name(venue.timezone if venue else None)
     if request.method == "GET":
         form.venue.data = form.venue.data or (venue.code if venue else "")
         form.fill_now(tz)
