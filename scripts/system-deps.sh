@@ -23,6 +23,9 @@ if [ "$what" = test ]; then
   check redis-server
   check chromium
   check poppler-utils
+  # a font that is neither DejaVu nor Noto, for the PDF font check's own test
+  # (tests/documents/test_integrity.py); chromium only recommends it
+  check fonts-liberation
   # node and npm install axe-core (tests/ui); a nodejs that bundles npm is enough
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)

@@ -12,6 +12,7 @@ from docflow.documents.labels import LABELS, format_date, labels
 from docflow.documents.qr import qr_png
 from docflow.documents.render import OfflineFetcher, Renderer
 
+from ..services import unavailable
 from .pdfcheck import font_problems, pdf_text
 
 
@@ -179,7 +180,8 @@ def test_warm_up_renders_every_kind_once():
 def test_font_check_catches_a_font_other_than_dejavu_or_noto():
     liberation = HTML(string='<p style="font-family: \'Liberation Serif\'">Астана</p>').write_pdf()
     if "Liberation" not in " ".join(font_problems(liberation)):
-        pytest.skip("Liberation fonts not installed: nothing to substitute")
+        unavailable("A Liberation font (Debian package fonts-liberation)",
+                    "without a font other than DejaVu or Noto there is nothing to catch")
     assert any("is not DejaVu or Noto" in p for p in font_problems(liberation))
 
 
