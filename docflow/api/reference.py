@@ -2,6 +2,7 @@
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..reference.models import Body, Venue
@@ -46,7 +47,8 @@ class Venues(MethodView):
     @blp.response(200, VenueSchema(many=True))
     def get(self):
         """Citizen reception centers and public reception rooms (R2)."""
-        return db.session.execute(db.select(Venue).order_by(Venue.code)).scalars().all()
+        query = db.select(Venue).options(selectinload(Venue.body)).order_by(Venue.code)
+        return db.session.execute(query).scalars().all()
 
 
 @blp.route("/bodies")
@@ -56,4 +58,5 @@ class Bodies(MethodView):
     @blp.response(200, BodySchema(many=True))
     def get(self):
         """Central state bodies and akim offices, with their structural divisions (R2-1, R31)."""
-        return db.session.execute(db.select(Body).order_by(Body.code)).scalars().all()
+        query = db.select(Body).options(selectinload(Body.divisions)).order_by(Body.code)
+        return db.session.execute(query).scalars().all()
