@@ -9,6 +9,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..i18n import local_now
 from .intake import CHANNEL_LABELS
 
 APPLICANT_FIELDS = ("kind", "iin", "bin", "organization", "last_name", "first_name",
@@ -54,7 +55,7 @@ class IntakeForm(FlaskForm):
         self.channel.choices = [(c, CHANNEL_LABELS[c]) for c in channels]
 
     def fill_now(self, tz: str) -> None:
-        now = datetime.now(ZoneInfo(tz))
+        now = local_now(tz)  # the venue's clock: after 19:00 UTC it is tomorrow in Almaty (R25)
         self.received_date.data = self.received_date.data or now.date()
         self.received_time.data = self.received_time.data or now.time().replace(second=0,
                                                                                microsecond=0)

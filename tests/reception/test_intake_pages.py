@@ -1,5 +1,7 @@
 """The registrar's and call-center desks, the appeal page and the worklist (R4, R25, R29)."""
 import io
+import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -81,6 +83,26 @@ def test_each_desk_is_for_its_role(client, demo, login, who, path, status):
     login(who, PASSWORD)
     assert client.get(path).status_code == status
 
+
+def _field_value(html: str, name: str) -> str:
+    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', html).group(1)
+
+
+def test_the_desk_fills_in_the_venues_date_and_time_of_receipt(client, demo, login, pin_clock,
+                                                                 app, monkeypatch):
+    """R25: an appeal is registered the day it arrives, and that day is the venue's. At 19:30 UTC
+    the form already offers the next day in Almaty; a user with no venue of their own (the
+    administrator) gets the configured VENUE_TIMEZONE."""
+    pin_clock(datetime(2026, 11, 26, 19, 30, tzinfo=UTC))
+    login("demo-registrar", PASSWORD)
+    html = client.get("/intake/new").get_data(True)
+    assert (_field_value(html, "received_date"), _field_value(html, "received_time")) == (
+        "2026-11-27", "00:30")
+    monkeypatch.setitem(app.config, "VENUE_TIMEZONE", "Asia/Tokyo")
+    login("demo-admin", PASSWORD)
+    html = client.get("/intake/new").get_data(True)
+    assert (_field_value(html, "received_date"), _field_value(html, "received_time")) == (
+        "2026-11-27", "04:30")
 
 @pytest.mark.usefixtures("writing_day")
 def test_worklist_counts_and_shows_working_days(client, demo, login):
