@@ -67,7 +67,7 @@ import tempfile
 import time
 
 from bench.host import machine_scaling, two_core_probe_ms
-from bench.servers import flask, production_stack
+from bench.servers import flask, production_stack, server_cpu_ms
 from tests.api.test_appeals_api import body
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
@@ -190,44 +190,6 @@ def check_numbers(env: dict) -> dict:
             "count(DISTINCT registration_seq) FROM appeal a JOIN venue v ON v.id = a.venue_id "
             "WHERE v.code = 'CRC-AST' AND a.registration_year = 2026").fetchone()
     return {"appeals": count, "gap_free": count == distinct == (high or 0) and low in (1, None)}
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (Linux /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    return found
-
-
-def reaped_cpu_ms(pid: int) -> float:
-    """cutime + cstime of ``pid``, in ms: the CPU of its children that have exited and been
-    waited for (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) * 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu_ms(env: dict) -> tuple[float, float]:
-    """utime + stime so far, in ms, of the gunicorn workers and of the PostgreSQL backends (and
-    the postmaster's other children: WAL writer, checkpointer): the CPU the server side spent,
-    whatever else runs on the machine. The children that have already exited count too: a
-    worker retired after ``max_requests`` (deploy/gunicorn.conf.py) takes its PostgreSQL
-    backends with it, and its CPU moves into the master's (and the postmaster's) reaped total —
-    counting only the live ones made the figure negative when a worker was replaced mid-run."""
-    from bench.intake_profile import backend_cpu_ms
-
-    with open(os.path.join(env["BENCH_POSTGRES_DATA"], "postmaster.pid")) as f:
-        postmaster = int(f.readline())
-    master = int(env["BENCH_GUNICORN_PID"])
-    return (backend_cpu_ms(set(_children(master))) + reaped_cpu_ms(master),
-            backend_cpu_ms(set(_children(postmaster))) + reaped_cpu_ms(postmaster))
 
 
 def load_average() -> str:

@@ -11,7 +11,6 @@ CPU milliseconds per intake, the PostgreSQL backend's CPU milliseconds per intak
 """
 import cProfile
 import json
-import os
 import pstats
 import statistics
 import sys
@@ -19,26 +18,13 @@ import time
 
 from sqlalchemy import event
 
+from bench.procstat import total_cpu_ms
 from bench.servers import flask, migrate, production_env
 from tests.services import PostgresServer, RedisServer
 
 N = 300
 SHOW_SQL = "--sql" in sys.argv
 WARMUP = 50
-
-
-def backend_cpu_ms(pids: set[int]) -> float:
-    """utime + stime of PostgreSQL backends, in ms (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except OSError:
-            pass
-    return total * 1000 / tick
 
 
 def measure(app, token: str, start: int, count: int, profile: cProfile.Profile | None = None):
@@ -86,12 +72,12 @@ def measure(app, token: str, start: int, count: int, profile: cProfile.Profile |
                 profile.disable()
             assert response.status_code == 201, response.get_data(as_text=True)
             if i == 0:
-                pg_before = backend_cpu_ms(pids)
+                pg_before = total_cpu_ms(pids)
             else:
                 cpu.append((c1 - c0) * 1000)
                 wall.append((t1 - t0) * 1000)
                 statements.append(counter["n"] - before)
-        pg_cpu = (backend_cpu_ms(pids) - pg_before) / (count - 1)
+        pg_cpu = (total_cpu_ms(pids) - pg_before) / (count - 1)
     finally:
         event.remove(engine, "before_cursor_execute", count_statement)
         event.remove(engine, "checkout", remember_pid)

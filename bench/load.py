@@ -50,7 +50,7 @@ from bench.load_data import (  # noqa: E402
     staff_logins,
     this_month,
 )
-from bench.servers import ROOT, flask, production_stack  # noqa: E402
+from bench.servers import ROOT, flask, production_stack, server_cpu_ms  # noqa: E402
 
 _serial = itertools.count(1)
 STATE: dict = {"token": "", "appeal_ids": [], "month": "", "iin": "", "logins": iter(()),
@@ -193,35 +193,10 @@ def run(url: str, users: int, seconds: float, settle: float) -> dict:
 
 
 def _cpu_seconds() -> dict[str, float]:
-    """CPU seconds so far of the benchmark itself, its gunicorn and its PostgreSQL (/proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {"locust": time.process_time(), "gunicorn": 0.0, "postgres": 0.0}
-    postmaster = STATE.get("postmaster")
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if postmaster and postmaster in (pid, fields[1]):
-            kind = "postgres"
-        elif _descends_from_me(pid):
-            kind = "gunicorn"
-        else:
-            continue
-        out[kind] += (int(fields[11]) + int(fields[12])) / tick
-    return out
-
-
-def _descends_from_me(pid: str) -> bool:
-    me = str(os.getpid())
-    while pid not in ("0", "1", me):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                pid = f.read().rsplit(")", 1)[1].split()[1]
-        except OSError:
-            return False
-    return pid == me
+    """CPU seconds so far of the benchmark itself, its gunicorn and its PostgreSQL (/proc;
+    workers and backends that have exited included)."""
+    app_ms, pg_ms = server_cpu_ms(STATE["env"])
+    return {"locust": time.process_time(), "gunicorn": app_ms / 1000, "postgres": pg_ms / 1000}
 
 
 def main() -> None:
@@ -238,8 +213,7 @@ def main() -> None:
     with production_stack(workers=args.workers, threads=args.threads, conf=True,
                           prepare=create_users(args.users)) as (url, env):
         seed(url, env)
-        with open(os.path.join(env["BENCH_POSTGRES_DATA"], "postmaster.pid")) as f:
-            STATE["postmaster"] = f.readline().strip()
+        STATE["env"] = env
         load_start = os.getloadavg()[0]
         figures = run(url, args.users, args.seconds, args.settle)
         print(f"gunicorn {args.workers} workers x {args.threads} threads; load average "

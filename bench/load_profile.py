@@ -20,7 +20,7 @@ import time
 
 from sqlalchemy import event
 
-from bench.intake_profile import backend_cpu_ms, production_app
+from bench.intake_profile import production_app
 from bench.load_data import (
     PASSWORD,
     SEARCHES,
@@ -31,6 +31,7 @@ from bench.load_data import (
     staff_logins,
     this_month,
 )
+from bench.procstat import total_cpu_ms
 from bench.servers import flask, migrate, production_env
 from tests.services import PostgresServer, RedisServer
 
@@ -126,7 +127,7 @@ def main() -> None:
             profile = (cProfile.Profile(time.process_time)
                        if profile_kind in (kind, "all") else None)
             cpu, statements, codes = [], [], collections.Counter()
-            pg_before = backend_cpu_ms(probe.pids)
+            pg_before = total_cpu_ms(probe.pids)
             rounds = n if kind != "sign-in" else max(2, n // 8)
             for i in range(rounds):
                 for login in STAFF:
@@ -145,7 +146,7 @@ def main() -> None:
             count = len(cpu)
             results[kind] = {
                 "cpu_ms": round(statistics.median(cpu), 2),
-                "pg_cpu_ms": round((backend_cpu_ms(probe.pids) - pg_before) / count, 2),
+                "pg_cpu_ms": round((total_cpu_ms(probe.pids) - pg_before) / count, 2),
                 "statements": statistics.median(statements), "codes": dict(codes)}
             print(f"{kind:28} app CPU {results[kind]['cpu_ms']:7.2f} ms  PostgreSQL CPU "
                   f"{results[kind]['pg_cpu_ms']:6.2f} ms  statements "

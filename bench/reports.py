@@ -32,8 +32,8 @@ import sys
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
+from bench.procstat import cpu_ms, stat_fields
 from tests.services import PostgresServer, RedisServer
 
 
@@ -194,8 +194,7 @@ def backend_cpu(db) -> tuple[int, float]:
     """The PostgreSQL server process of the session's connection and its CPU seconds so far
     (user + system, /proc: the server runs on this machine)."""
     pid = db.session.execute(db.text("SELECT pg_backend_pid()")).scalar()
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return pid, cpu_ms(stat_fields(pid)) / 1000
 
 
 class Statements:

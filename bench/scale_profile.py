@@ -29,7 +29,7 @@ import time
 
 from sqlalchemy import event
 
-from bench.intake_profile import backend_cpu_ms
+from bench.procstat import total_cpu_ms
 from bench.scale import SEARCH_WORDS, SEED
 
 HTTPS = "https://localhost"
@@ -133,7 +133,7 @@ def main() -> None:
         client.get(paths[i % len(paths)], base_url=HTTPS)
     profile = cProfile.Profile(time.process_time) if "--cprofile" in sys.argv else None
     cpu, counts, explained = [], [], []
-    pg0 = backend_cpu_ms(probe.pids)
+    pg0 = total_cpu_ms(probe.pids)
     for i, path in enumerate(paths):
         client = clients[i % len(clients)]
         probe.statements.clear()
@@ -153,7 +153,7 @@ def main() -> None:
                 print("   --", " ".join(statement.split())[:300])
         if "--explain" in sys.argv and i < int(_arg("--explain-n", 12)):
             explained.append((path, list(probe.statements)))
-    pg_ms = (backend_cpu_ms(probe.pids) - pg0) / len(paths)
+    pg_ms = (total_cpu_ms(probe.pids) - pg0) / len(paths)
     out = {"screen": screen, "requests": len(paths),
            "cpu_ms_median": round(statistics.median(cpu), 2),
            "cpu_ms_p95": round(sorted(cpu)[int(len(cpu) * 0.95) - 1], 2),

@@ -8,6 +8,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.procstat import children, reaped_cpu_ms, total_cpu_ms
 from tests.services import PostgresServer, RedisServer, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +70,17 @@ def production_stack(workers: int = 4, threads: int = 4, prepare=None, conf: boo
                 proc.wait()
         redis.close()
         pg.stop()
+
+
+def server_cpu_ms(env: dict) -> tuple[float, float]:
+    """utime + stime so far, in ms, of the gunicorn workers and of the PostgreSQL backends (and
+    the postmaster's other children: WAL writer, checkpointer): the CPU the server side spent,
+    whatever else runs on the machine. The children that have already exited count too: a
+    worker retired after ``max_requests`` (deploy/gunicorn.conf.py) takes its PostgreSQL
+    backends with it, and its CPU moves into the master's (and the postmaster's) reaped total —
+    counting only the live ones made the figure negative when a worker was replaced mid-run."""
+    with open(os.path.join(env["BENCH_POSTGRES_DATA"], "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    master = int(env["BENCH_GUNICORN_PID"])
+    return (total_cpu_ms(children(master)) + reaped_cpu_ms(master),
+            total_cpu_ms(children(postmaster)) + reaped_cpu_ms(postmaster))

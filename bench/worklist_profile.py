@@ -23,8 +23,9 @@ import sys
 import tempfile
 import time
 
-from bench.intake_profile import backend_cpu_ms, production_app
+from bench.intake_profile import production_app
 from bench.load_profile import Probe
+from bench.procstat import total_cpu_ms
 from tests.services import RedisServer
 
 N = 20
@@ -71,7 +72,7 @@ def measure(url: str, n: int, profile: bool, show_sql: bool) -> dict:
         results = {}
         for path in URLS:
             cpu, wall, statements = [], [], []
-            pg_before = backend_cpu_ms(probe.pids)
+            pg_before = total_cpu_ms(probe.pids)
             for i in range(n):
                 for k, client in enumerate(clients):
                     probe.show_sql = show_sql and i == 0 and k == 0
@@ -90,7 +91,7 @@ def measure(url: str, n: int, profile: bool, show_sql: bool) -> dict:
             count = len(cpu)
             results[path] = {
                 "cpu_ms": round(statistics.median(cpu), 2), "cpu_min_ms": round(min(cpu), 2),
-                "pg_cpu_ms": round((backend_cpu_ms(probe.pids) - pg_before) / count, 2),
+                "pg_cpu_ms": round((total_cpu_ms(probe.pids) - pg_before) / count, 2),
                 "wall_ms": round(statistics.median(wall), 2),
                 "statements": statistics.median(statements)}
             r = results[path]

@@ -1,9 +1,9 @@
-"""bench.intake's server CPU figure counts the workers that have already exited (a gunicorn worker
+"""bench-intake's server CPU figure counts the workers that have already exited (a gunicorn worker
 retired after max_requests mid-run made it negative in session 10's first run)."""
 import subprocess
 import sys
 
-from bench.intake import reaped_cpu_ms
+from bench.procstat import reaped_cpu_ms
 
 
 def test_an_exited_and_waited_for_child_moves_its_cpu_into_the_parents_reaped_total():

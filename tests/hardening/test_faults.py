@@ -337,7 +337,7 @@ __all__ = ["Path", "wait_for_port"]
 
 def _connections_per_worker(master: int, port: int) -> dict[int, int]:
     """Established connections on ``port`` held by each gunicorn worker (Linux /proc)."""
-    from bench.intake import _children
+    from bench.procstat import children
 
     established = set()
     with open("/proc/net/tcp") as f:
@@ -346,7 +346,7 @@ def _connections_per_worker(master: int, port: int) -> dict[int, int]:
             if fields[3] == "01" and int(fields[1].split(":")[1], 16) == port:
                 established.add(f"socket:[{fields[9]}]")
     counts = {}
-    for pid in _children(master):
+    for pid in children(master):
         held = 0
         for fd in os.listdir(f"/proc/{pid}/fd"):
             try:
