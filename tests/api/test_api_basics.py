@@ -1,10 +1,10 @@
 """API v1 basics: bearer tokens, problem+json, OpenAPI, calendar and reference endpoints."""
 import pytest
-from sqlalchemy import event
 
 from docflow.auth.operations import create_token
 from docflow.extensions import db
 from docflow.reference.models import Body, Division, Venue
+from tests.sqlcount import statements_of_get
 
 
 @pytest.fixture
@@ -43,25 +43,12 @@ def test_venues_and_bodies_have_codes_and_both_names(client, token):
     assert {d["code"] for d in mlspp["divisions"]} == {"MLSPP-EMP", "MLSPP-SOC"}
 
 
-def _statements(client, url, headers) -> int:
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url, headers=headers).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_venues_and_bodies_take_the_same_statements_for_more_rows(client, token):
     """A venue's body and a body's divisions come in one statement each, not one per row."""
     urls = ("/api/v1/venues", "/api/v1/bodies")
     for url in urls:  # the first request also reads what the app caches
         client.get(url, headers=token)
-    before = {url: _statements(client, url, token) for url in urls}
+    before = {url: len(statements_of_get(client, url, headers=token)) for url in urls}
     for i in range(3):
         body = Body(code=f"EXTRA-{i}", name_kk=f"Орган {i}", name_ru=f"Орган {i}")
         db.session.add_all([body, Division(code=f"EXTRA-{i}-D", body=body, name_kk="Бөлім",
@@ -70,7 +57,7 @@ def test_venues_and_bodies_take_the_same_statements_for_more_rows(client, token)
                                   name_kk=f"Қабылдау {i}", name_ru=f"Приёмная {i}")])
     db.session.commit()
     db.session.expunge_all()
-    after = {url: _statements(client, url, token) for url in before}
+    after = {url: len(statements_of_get(client, url, headers=token)) for url in before}
     assert after == before
     venues = client.get("/api/v1/venues", headers=token).get_json()
     assert {v["code"]: v["body"] for v in venues}["RR-EXTRA-2"] == "EXTRA-2"

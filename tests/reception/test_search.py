@@ -3,7 +3,6 @@ the /search page and the /dashboard of saved searches — on SQLite and PostgreS
 import re
 
 import pytest
-from sqlalchemy import event
 
 from docflow.auth.models import User
 from docflow.engine import add_file_version, catalog, transition
@@ -16,6 +15,7 @@ from docflow.reception.search import init_search
 from docflow.reference.models import Body, Venue
 from tests.api.test_appeals_api import body
 from tests.conftest import csrf_token
+from tests.sqlcount import statements_of_get
 
 PASSWORD = "demo-pass-2026"
 APPEALS = {
@@ -279,22 +279,8 @@ def test_save_a_search_and_see_its_counter_on_the_dashboard(site, client, sign_i
     assert "No such saved search" in client.get(again.headers["Location"]).get_data(True)
 
 
-class Statements:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
-
-
 def _page_statements(client, url) -> int:
-    counter = Statements()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return counter.count
+    return len(statements_of_get(client, url))
 
 
 def test_the_search_page_costs_the_same_statements_for_3_or_30_appeals(site, client, sign_in):

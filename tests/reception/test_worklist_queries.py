@@ -1,26 +1,17 @@
 """The worklist reads the calendar once, however many rows show "due in N working days"."""
 from flask import g
-from sqlalchemy import event
 
 from docflow.extensions import db
 from docflow.reception.intake import IntakeSchema
 from docflow.reception.models import Appeal
 from docflow.reception.operations import register_appeal
 from tests.api.test_appeals_api import body
+from tests.sqlcount import statements_of_get
 
 
 def _statements(client, url):
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
     g.pop("docflow_calendar", None)  # the test shares one app context across its requests
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return seen
+    return statements_of_get(client, url)
 
 
 def test_worklist_statements_do_not_grow_with_the_rows(client, demo, login):
